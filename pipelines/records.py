@@ -1,0 +1,76 @@
+"""The corpus document record and the error record that every pipeline stage passes along."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def stable_id(source: str, locator: str) -> str:
+    """Stable 16-hex-digit id from the source kind and the record's locator."""
+    return hashlib.sha1(f"{source}\0{locator}".encode()).hexdigest()[:16]
+
+
+@dataclass
+class Doc:
+    """One corpus document (DESIGN.md "Records").
+
+    `html` carries the decoded page between the reader and the extract stage; it is never
+    written out. `locator` says where the record came from (`path#offset`, `path:line`, ...).
+    """
+
+    id: str
+    text: str
+    source: str
+    locator: str
+    url: str | None = None
+    domain: str | None = None
+    ip: str | None = None
+    country: str | None = None
+    lang: str | None = None
+    lang_score: float | None = None
+    license: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    signals: dict[str, float] = field(default_factory=dict)
+    drop: str | None = None
+    html: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as written to disk: `html` left out, `drop` only on dropped records."""
+        d = dataclasses.asdict(self)
+        del d["html"]
+        if d["drop"] is None:
+            del d["drop"]
+        return d
+
+    def to_json(self) -> str:
+        """One JSON line, keys in a fixed order, non-ASCII kept as is."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Doc:
+        """Inverse of `to_dict`; unknown keys go into `meta` so nothing is lost."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        known = {k: v for k, v in d.items() if k in names}
+        extra = {k: v for k, v in d.items() if k not in names}
+        doc = cls(**known)
+        if extra:
+            doc.meta = {**doc.meta, **extra}
+        return doc
+
+
+@dataclass(frozen=True)
+class ErrorRecord:
+    """A record that could not be processed: where it was, which stage failed, and why."""
+
+    locator: str
+    stage: str
+    reason: str
+    detail: str = ""
+    source: str | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), ensure_ascii=False, separators=(",", ":"))
