@@ -25,6 +25,7 @@ demo: install
 	rm -rf out/demo
 	$(BIN)/corpusloop corpus run \
 	  --input 'samples/web/*.warc.gz' --source web \
+	  --input 'samples/web/*.jsonl' --source web \
 	  --input 'samples/books/*.txt' --source book \
 	  --input 'samples/literature/*.jsonl' --source literature \
 	  --output out/demo

@@ -19,6 +19,7 @@ from pipelines.records import Doc, ErrorRecord
 from pipelines.text.extract import ExtractConfig, extract_main_text
 from pipelines.text.normalize import NormalizeConfig, normalize_text
 from pipelines.text.quality import QualityConfig, compute_signals, decide, load_quality_config
+from pipelines.text.words import words
 
 SOURCES = ("web", "book", "literature")
 
@@ -153,6 +154,9 @@ class QualitySignalsStage(Stage):
     """Score first: writes the named quality numbers into `signals`; never drops."""
 
     name = "signals"
+
+    def setup(self) -> None:
+        words("预热", "zh")  # loads jieba's dictionary once per worker, not on the first document
 
     def process(self, doc: Doc) -> Doc:
         assert doc.lang is not None, "language id runs before quality signals"
