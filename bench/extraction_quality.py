@@ -26,7 +26,7 @@ benchmark's `with`/`without` snippets for the 5 Chinese pages are scored too.
 Page bytes are decoded as the corpus reader would: the charset a <meta> declares (GB2312/GBK read
 as GB18030, Latin-1 as cp1252), else UTF-8, else charset-normalizer's guess; a strict decode
 that fails moves on to the next step, and valid UTF-8 wins over a legacy declaration (4 GNE
-pages declare gb2312 but were saved as UTF-8; see decode_html).
+pages declare gb2312 but were saved as UTF-8; pipelines.readers.decode_html handles that).
 
 Exits 0 with `skipped=1` when the shared data is absent.
 """
@@ -34,7 +34,6 @@ Exits 0 with `skipped=1` when the shared data is absent.
 from __future__ import annotations
 
 import argparse
-import codecs
 import json
 import re
 import sys
@@ -48,65 +47,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from pipelines.readers import decode_html  # noqa: E402
 from pipelines.text.extract import ExtractConfig, extract_main_text  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 COVERED_RECALL = 0.8  # a page counts as covered when this share of its gold body comes out
 
 # ---------------------------------------------------------------- decoding and visible text
-
-_META_CHARSET = re.compile(rb"<meta[^>]{0,300}?charset\s*=\s*[\"']?\s*([A-Za-z0-9_\-:.]+)", re.I)
-# WHATWG: these labels mean the wider encoding in practice
-_WIDER = {
-    "gb2312": "gb18030",
-    "gbk": "gb18030",
-    "latin_1": "cp1252",
-    "iso8859-1": "cp1252",
-    "ascii": "cp1252",
-}
-
-
-def decode_html(data: bytes) -> tuple[str, str]:
-    """(text, how): declared charset, else UTF-8, else charset-normalizer; each decode strict.
-
-    One exception to that order: bytes that are valid UTF-8 (with some non-ASCII) are read as
-    UTF-8 whatever the page declares. GB18030 decodes nearly any byte pairs, so a page saved as
-    UTF-8 under a gb2312 declaration (4 GNE pages are) would decode "successfully" to mojibake,
-    while text in a legacy encoding practically never validates as UTF-8.
-    """
-    if data.startswith(codecs.BOM_UTF8):
-        return data[3:].decode("utf-8", errors="replace"), "bom:utf-8"
-    declared, label = "", ""
-    match = _META_CHARSET.search(data[:16384])
-    if match:
-        label = match.group(1).decode("ascii").lower()
-        try:
-            declared = codecs.lookup(label).name
-        except LookupError:
-            declared = ""
-        declared = _WIDER.get(declared, declared)
-    if declared and declared != "utf-8" and not data.isascii():
-        try:
-            return data.decode("utf-8"), f"utf-8 (declared {label}, bytes are UTF-8)"
-        except UnicodeDecodeError:
-            pass
-    if declared:
-        try:
-            return data.decode(declared), f"declared:{declared}"
-        except UnicodeDecodeError:
-            pass
-    failed = f" ({label} declared, not valid)" if declared else " (none declared)"
-    try:
-        return data.decode("utf-8"), "utf-8" + failed
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    if best is not None:
-        return str(best), f"guessed:{best.encoding}{failed}"
-    return data.decode("utf-8", errors="replace"), f"utf-8:replace{failed}"
-
 
 _BLOCK_TAGS = frozenset(
     {"address", "article", "aside", "blockquote", "br", "dd", "details", "dialog", "div", "dl", "dt"}
@@ -289,7 +236,7 @@ def run_english(
 ) -> dict[str, tuple[Confusion, Timed]]:
     results = {name: (Confusion(), Timed()) for name in names}
     for url, item, data in benchmark_pages(root, limit):
-        html, _ = decode_html(data)
+        html, _, _ = decode_html(data, None)
         for name, fn in names.items():
             confusion, timed = results[name]
             confusion.add(item["with"], item["without"], timed.run(fn, html, url, item["file"]))
@@ -632,9 +579,9 @@ def run_chinese(data: Path, names: dict[str, Callable]) -> tuple[dict[str, ZhSco
     results = {name: ZhScores() for name in names}
     notes: list[str] = []
     for key, raw, url, item in zh_pages(data):
-        html, how = decode_html(raw)
-        if how not in ("declared:utf-8", "utf-8 (none declared)"):
-            notes.append(f"{key}: decoded as {how}")
+        html, encoding, how = decode_html(raw, None)  # the reader's decoder, as the pipeline runs it
+        if encoding != "utf-8":
+            notes.append(f"{key}: decoded as {encoding} ({how})")
         anchors = ZH_ANCHORS.get(key)
         gold = gold_body(visible_text(html), anchors, key) if anchors else None
         is_list_page = "/test_list_page/" in key
