@@ -327,7 +327,7 @@ def test_chinese_news_recall_floor() -> None:
     recalls, precisions = [], []
     for key, (first, last) in list(bench.ZH_ANCHORS.items())[5:25]:
         raw = (gne / key.removeprefix("gne/")).read_bytes()
-        html, _ = bench.decode_html(raw)
+        html, _, _ = bench.decode_html(raw, None)
         gold = bench.gold_body(bench.visible_text(html), (first, last), key)
         precision, recall = bench.overlap_scores(extract_main_text(html), gold)
         recalls.append(recall)
