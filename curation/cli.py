@@ -9,6 +9,7 @@ USAGE = """corpusloop COMMAND [ARGS]
 
 commands:
   corpus run ARGS    clean a corpus (python -m pipelines.corpus; --help for its options)
+  tokenizer train    train the bilingual BPE tokenizer (python -m training.tokenizer)
 """
 
 
@@ -21,7 +22,13 @@ def _corpus(argv: list[str]) -> int:
     return corpus.main(argv[1:])
 
 
-COMMANDS: dict[str, Callable[[list[str]], int]] = {"corpus": _corpus}
+def _tokenizer(argv: list[str]) -> int:
+    from training import tokenizer
+
+    return tokenizer.main(argv)
+
+
+COMMANDS: dict[str, Callable[[list[str]], int]] = {"corpus": _corpus, "tokenizer": _tokenizer}
 
 
 def main(argv: list[str] | None = None) -> int:
