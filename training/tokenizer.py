@@ -162,7 +162,8 @@ def _eval_texts(path: str | None, texts: list[str], chinese: bool) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m training.tokenizer", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m training.tokenizer", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     train = sub.add_parser("train", help="train a byte-level BPE on documents")
     train.add_argument("--input", action="append", required=True, metavar="GLOB",
