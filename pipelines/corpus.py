@@ -1,4 +1,4 @@
-"""The corpus-cleaning job: read → extract → normalize → language id → quality signals → rules → write.
+"""The corpus-cleaning job: read → extract → normalize → language id → compliance → quality → write.
 
     python -m pipelines.corpus --input 'crawl/*.warc.gz' --source web --output out/run1 \
         [--input 'books/*.txt' --source book] [--config configs/corpus.yaml] [any Beam option]
@@ -21,16 +21,21 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, SetupOptions
 
+from compliance.geo import describe_database
 from pipelines.config import dump_yaml
+from pipelines.dedup_transforms import Deduplicate
 from pipelines.stages import SOURCES, CorpusConfig, build_stages, load_corpus_config
 from pipelines.transforms import (
     DROPPED,
     ERRORS,
     CleanCorpus,
+    ComplianceReport,
     CountOutcomes,
     MatchInputs,
+    MergeStats,
     ReadFiles,
     WriteSortedShards,
+    compliance_lines,
     doc_line,
     error_line,
     write_json,
@@ -117,6 +122,10 @@ def build_pipeline(p: beam.Pipeline, pairs: list[tuple[str, str]], cfg: CorpusCo
     )
     docs = read.docs | "SpreadDocs" >> beam.Reshuffle()
     kept, dropped, errors = docs | "Clean" >> CleanCorpus(build_stages(cfg))
+    dedup = Deduplicate(cfg.dedup) if cfg.dedup.enabled else None
+    if dedup is not None:
+        kept, dedup_dropped = kept | "Dedup" >> dedup
+        dropped = (dropped, dedup_dropped) | "CleanAndDedupDropped" >> beam.Flatten()
     dropped = (read[DROPPED], dropped) | "AllDropped" >> beam.Flatten()
     errors = (read[ERRORS], errors) | "AllErrors" >> beam.Flatten()
     read_items = (read.docs, read[DROPPED], read[ERRORS]) | "AllRead" >> beam.Flatten()
@@ -138,11 +147,14 @@ def build_pipeline(p: beam.Pipeline, pairs: list[tuple[str, str]], cfg: CorpusCo
         | "WriteErrors" >> WriteSortedShards(FileSystems.join(output, "errors"), 1, "jsonl")
     )
     stats_path = FileSystems.join(output, "stats.json")
-    _ = (
-        {"read": read_items, "kept": kept, "dropped": dropped, "errors": errors}
-        | "Stats" >> CountOutcomes()
-        | "WriteStats" >> beam.Map(lambda stats: write_json(stats_path, stats))
-    )
+    parts = {"read": read_items, "kept": kept, "dropped": dropped, "errors": errors}
+    stats = parts | "Stats" >> CountOutcomes()
+    if dedup is not None:
+        stats = (stats, dedup.stats) | "AddDedupStats" >> MergeStats()
+    country_database = describe_database(cfg.compliance.geo.mmdb)
+    report = kept | "ComplianceReport" >> ComplianceReport(country_database=country_database)
+    stats = (stats, report) | "AddComplianceStats" >> MergeStats("compliance")
+    _ = stats | "WriteStats" >> beam.Map(lambda s: write_json(stats_path, s))
 
 
 def read_stats(output: str) -> dict[str, Any]:
@@ -150,15 +162,17 @@ def read_stats(output: str) -> dict[str, Any]:
         return json.loads(f.read().decode("utf-8"))
 
 
-def summary(stats: dict[str, Any], output: str) -> str:
+def summary(stats: dict[str, Any], output: str, job: str = "corpus") -> str:
     """A short human summary of a run, ending with the accounting line."""
-    lines = [f"corpusloop corpus → {output}"]
+    lines = [f"corpusloop {job} → {output}"]
     for title, key in (("dropped", "dropped_by_stage"), ("errors", "errors_by_stage")):
         for stage, reasons in stats[key].items():
             parts = ", ".join(f"{r} {n}" for r, n in reasons.items())
             lines.append(f"  {title:<8} {stage}: {parts}")
     kept = ", ".join(f"{k} {n}" for k, n in stats["kept_by_source_lang"].items())
     lines.append(f"  kept     {kept or 'none'}")
+    if "compliance" in stats:
+        lines += compliance_lines(stats["compliance"])
     ok = "ok" if stats["accounted"] else "MISMATCH"
     lines.append(
         f"read={stats['read']} kept={stats['kept']} dropped={stats['dropped']} errors={stats['errors']} "

@@ -558,9 +558,13 @@ def doc_from_mapping(obj: dict[str, Any], locator: str, source: str, cfg: Reader
     if isinstance(url, str) and url:
         doc.url = url
     nested = obj.get("meta")
+    if isinstance(nested, str):  # Parquet shards hold `meta` as JSON text (transforms.PARQUET_JSON_FIELDS)
+        nested = _json_object(nested)
     meta: dict[str, Any] = _jsonable(nested) if isinstance(nested, dict) else {}
     for key, value in obj.items():
-        if key in (cfg.text_field, cfg.id_field) or (key == cfg.url_field and doc.url) or value is nested:
+        if key in (cfg.text_field, cfg.id_field) or (key == cfg.url_field and doc.url):
+            continue
+        if key == "meta" and isinstance(nested, dict):
             continue
         kind = _DIRECT_FIELDS.get(key)
         if kind is not None and isinstance(value, kind) and not isinstance(value, bool):
@@ -613,6 +617,15 @@ def _seekable(raw: BinaryIO) -> Iterator[IO[bytes]]:
         shutil.copyfileobj(raw, tmp)
         tmp.seek(0)
         yield tmp
+
+
+def _json_object(text: str) -> dict[str, Any] | str:
+    """The dict a JSON-object text holds; any other text is returned as it is."""
+    try:
+        value = json.loads(text)
+    except ValueError:  # not JSON: an ordinary string field, kept as text
+        return text
+    return value if isinstance(value, dict) else text
 
 
 def _jsonable(value: Any) -> Any:

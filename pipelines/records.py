@@ -14,12 +14,18 @@ def stable_id(source: str, locator: str) -> str:
     return hashlib.sha1(f"{source}\0{locator}".encode()).hexdigest()[:16]
 
 
+_OPTIONAL_FIELDS = ("cluster_id", "cluster_size", "drop", "duplicate_of")  # omitted from JSON when None
+
+
 @dataclass
 class Doc:
     """One corpus document (DESIGN.md "Records").
 
     `html` carries the decoded page between the reader and the extract stage; it is never
     written out. `locator` says where the record came from (`path#offset`, `path:line`, ...).
+    Deduplication sets `cluster_id` (smallest id in the duplicate cluster) and `cluster_size`
+    (input documents in it) on kept documents, and `duplicate_of` (the kept survivor's id) on
+    dropped ones; like `drop`, they are written only when set.
     """
 
     id: str
@@ -35,15 +41,19 @@ class Doc:
     license: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
     signals: dict[str, float] = field(default_factory=dict)
+    cluster_id: str | None = None
+    cluster_size: int | None = None
     drop: str | None = None
+    duplicate_of: str | None = None
     html: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The record as written to disk: `html` left out, `drop` only on dropped records."""
+        """The record as written to disk: `html` left out; `drop` and the dedup fields only when set."""
         d = dataclasses.asdict(self)
         del d["html"]
-        if d["drop"] is None:
-            del d["drop"]
+        for name in _OPTIONAL_FIELDS:
+            if d[name] is None:
+                del d[name]
         return d
 
     def to_json(self) -> str:

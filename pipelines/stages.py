@@ -13,10 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from classifiers.langid import LanguageIdentifier, script_shares
+from compliance.icp import find_icp
+from compliance.policy import ComplianceChecker, CompliancePolicy, load_policy, policy_from_mapping
 from pipelines.config import ConfigError, configs_dir, from_mapping, load_yaml
 from pipelines.readers import ReaderConfig
 from pipelines.records import Doc, ErrorRecord
 from pipelines.text.extract import ExtractConfig, extract_main_text
+from pipelines.text.minhash import DedupConfig
 from pipelines.text.normalize import NormalizeConfig, normalize_text
 from pipelines.text.quality import QualityConfig, compute_signals, decide, load_quality_config
 from pipelines.text.words import words
@@ -48,6 +51,11 @@ class OutputConfig:
             raise ConfigError(f"output.num_shards must be >= 1, got {self.num_shards}")
 
 
+def default_compliance_policy() -> CompliancePolicy:
+    """The policy in `configs/compliance.yaml` (the dataclass defaults have no country database)."""
+    return load_policy(configs_dir() / "compliance.yaml")
+
+
 @dataclass(frozen=True)
 class CorpusConfig:
     reader: ReaderConfig = field(default_factory=ReaderConfig)
@@ -56,10 +64,13 @@ class CorpusConfig:
     langid: LangIdConfig = field(default_factory=LangIdConfig)
     quality: QualityConfig = field(default_factory=QualityConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
+    dedup: DedupConfig = field(default_factory=DedupConfig)  # off unless `dedup: {enabled: true}`
+    compliance: CompliancePolicy = field(default_factory=default_compliance_policy)
 
 
 def load_corpus_config(path: str | Path | None = None) -> CorpusConfig:
-    """The job config: `configs/corpus.yaml` by default; `quality` is a section or a path to a YAML file."""
+    """The job config: `configs/corpus.yaml` by default; `quality` and `compliance` are each a section
+    or a path to a YAML file (relative to this one)."""
     path = Path(path) if path else configs_dir() / "corpus.yaml"
     data: dict[str, Any] = load_yaml(path)
     quality = data.pop("quality", None)
@@ -74,8 +85,17 @@ def load_corpus_config(path: str | Path | None = None) -> CorpusConfig:
         quality_cfg = load_quality_config()
     else:
         raise ConfigError(f"{path}: quality must be a mapping or a path, got {type(quality).__name__}")
+    compliance = data.pop("compliance", None)
+    if isinstance(compliance, str):
+        compliance_cfg = load_policy(path.parent / compliance)  # an absolute path stays as it is
+    elif isinstance(compliance, dict):
+        compliance_cfg = policy_from_mapping(compliance, path.parent)
+    elif compliance is None:
+        compliance_cfg = default_compliance_policy()
+    else:
+        raise ConfigError(f"{path}: compliance must be a mapping or a path, got {type(compliance).__name__}")
     cfg = from_mapping(CorpusConfig, data, str(path))
-    return dataclasses.replace(cfg, quality=quality_cfg)
+    return dataclasses.replace(cfg, quality=quality_cfg, compliance=compliance_cfg)
 
 
 class Stage:
@@ -94,7 +114,11 @@ class Stage:
 
 
 class ExtractStage(Stage):
-    """HTML → main text; documents that came as text pass unchanged."""
+    """HTML → main text; documents that came as text pass unchanged.
+
+    The page footer, where ICP numbers are, does not survive extraction: they are read from the raw
+    HTML here into `meta["icp"]`, for the compliance stage.
+    """
 
     name = "extract"
 
@@ -105,7 +129,9 @@ class ExtractStage(Stage):
         if doc.html is None:
             return doc
         text = extract_main_text(doc.html, doc.url, self.cfg)
-        doc = dataclasses.replace(doc, text=text, html=None)
+        icp = find_icp(doc.html)
+        meta = {**doc.meta, "icp": icp} if icp else doc.meta
+        doc = dataclasses.replace(doc, text=text, html=None, meta=meta)
         return doc if text.strip() else self.dropped(doc, "no_main_text")
 
 
@@ -146,8 +172,54 @@ class LangIdStage(Stage):
         return doc
 
 
-# Compliance (source domain, hosting country, ICP, PII, sensitive content, licence) plugs in here,
-# between language id and quality, as its own stage: see compliance/.
+class ComplianceStage(Stage):
+    """Source domain, hosting country, ICP numbers, licence, PII and sensitive content (compliance/).
+
+    Sets `domain` (normalized), `country` (ISO code or "unknown", on documents with a host or IP),
+    `license` (SPDX id, the original in `meta["license_raw"]` when it differs), `meta["icp"]`,
+    `meta["compliance_tags"]`, `meta["sensitive_hits"]`, `meta["domain_rule"]`; signals `icp`
+    (0/1), `pii_<kind>` counts, `pii_per_1k`, `sensitive_<category>` per 1,000 characters. The
+    text comes out with PII redacted; drops are `compliance:<reason>`.
+    """
+
+    name = "compliance"
+
+    def __init__(self, policy: CompliancePolicy) -> None:
+        self.policy = policy
+        self.checker: ComplianceChecker | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "checker": None}  # the open database does not pickle; setup() reopens
+
+    def setup(self) -> None:
+        if self.checker is None:
+            self.checker = ComplianceChecker(self.policy)
+
+    def process(self, doc: Doc) -> Doc:
+        if self.checker is None:
+            self.setup()
+        assert self.checker is not None
+        v = self.checker.check(
+            doc.text, source=doc.source, lang=doc.lang, domain=doc.domain, ip=doc.ip,
+            license=doc.license, meta=doc.meta, icp=doc.meta.get("icp") or (),
+        )
+        meta = dict(doc.meta)
+        for key, value in (("icp", list(v.icp)), ("compliance_tags", list(v.tags)),
+                           ("sensitive_hits", v.sensitive), ("domain_rule", v.domain_rule)):
+            if value:
+                meta[key] = value
+        if v.license and doc.license and v.license != doc.license:
+            meta["license_raw"] = doc.license
+        signals = {**doc.signals, "icp": 1.0 if v.icp else 0.0}
+        signals.update({f"pii_{kind.lower()}": float(n) for kind, n in v.pii.items()})
+        if v.pii:
+            signals["pii_per_1k"] = v.pii_per_1k
+        signals.update({f"sensitive_{cat}": rate for cat, rate in v.sensitive_per_1k.items()})
+        doc = dataclasses.replace(
+            doc, text=v.text, domain=v.domain or doc.domain, country=v.country,
+            license=v.license or doc.license, meta=meta, signals=signals,
+        )
+        return self.dropped(doc, v.drop) if v.drop else doc
 
 
 class QualitySignalsStage(Stage):
@@ -180,11 +252,12 @@ class QualityRulesStage(Stage):
 
 
 def build_stages(cfg: CorpusConfig) -> list[Stage]:
-    """The cleaning chain in order. Exact and near dedup run after it, over the kept set (pipelines.dedup)."""
+    """The cleaning chain in order. Dedup runs after it, over the kept set, when `dedup.enabled`."""
     return [
         ExtractStage(cfg.extract),
         NormalizeStage(cfg.normalize),
         LangIdStage(cfg.langid),
+        ComplianceStage(cfg.compliance),
         QualitySignalsStage(),
         QualityRulesStage(cfg.quality),
     ]

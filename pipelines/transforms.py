@@ -14,6 +14,7 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
+from compliance.mmdb import DEMO_DATABASE_TYPE
 from pipelines.readers import ReaderConfig, read_stream
 from pipelines.records import Doc, ErrorRecord
 from pipelines.stages import Stage, stage_error
@@ -66,6 +67,30 @@ class ReadFiles(beam.DoFn):
                     source=source,
                 ),
             )
+
+
+class ReadRecords(ReadFiles):
+    """(path, source) → Docs (dropped ones with `drop`) and ErrorRecords on one output.
+
+    For jobs that must run on Beam's DaskRunner, which hands every tagged output to every consumer:
+    callers split the result by type and `drop` (`is_kept_doc`, `is_dropped_doc`, `is_error`).
+    """
+
+    def process(self, element: tuple[str, str]) -> Iterator[Any]:
+        for item in super().process(element):
+            yield item.value if isinstance(item, beam.pvalue.TaggedOutput) else item
+
+
+def is_kept_doc(item: Any) -> bool:
+    return isinstance(item, Doc) and not item.drop
+
+
+def is_dropped_doc(item: Any) -> bool:
+    return isinstance(item, Doc) and bool(item.drop)
+
+
+def is_error(item: Any) -> bool:
+    return isinstance(item, ErrorRecord)
 
 
 class ApplyStage(beam.DoFn):
@@ -151,8 +176,11 @@ def _parquet_bytes(lines: list[str]) -> bytes:
             if name in row:
                 row[name] = json.dumps(row[name], ensure_ascii=False, sort_keys=True)
         rows.append(row)
+    # Columns from every row, not just the first (optional fields such as `duplicate_of` vary).
+    names = list(dict.fromkeys(name for row in rows for name in row))
+    table = pa.Table.from_pydict({name: [row.get(name) for row in rows] for name in names})
     buf = io.BytesIO()
-    pq.write_table(pa.Table.from_pylist(rows), buf, compression="zstd")
+    pq.write_table(table, buf, compression="zstd")
     return buf.getvalue()
 
 
@@ -210,19 +238,53 @@ def _stats_keys(kind: str) -> Any:
 
 
 class CountOutcomes(beam.PTransform):
-    """Read items, kept docs, dropped docs and errors → one stats dict (Beam combiners, any size)."""
+    """Read items, kept docs, dropped docs and errors → one stats dict (Beam combiners, any size).
+
+    Always one element, gathered by a GroupByKey on one key with a seed element rather than a
+    global combine, whose empty-input default needs a side input (not dependable on DaskRunner).
+    """
 
     def expand(self, parts: dict[str, beam.PCollection]) -> beam.PCollection:
         keyed = [
             pcoll | f"Key[{kind}]" >> beam.Map(_stats_keys(kind)) for kind, pcoll in sorted(parts.items())
         ]
-        return (
+        counts = (
             keyed
             | "FlattenKeys" >> beam.Flatten()
             | "CountKeys" >> beam.combiners.Count.PerElement()
-            | "AllCounts" >> beam.combiners.ToList()
-            | "BuildStats" >> beam.Map(build_stats)
+            | "OneKey" >> beam.Map(lambda count: (None, count))
         )
+        seed = counts.pipeline | "Seed" >> beam.Create([(None, None)])
+        return (
+            (counts, seed)
+            | "WithSeed" >> beam.Flatten()
+            | "AllCounts" >> beam.GroupByKey()
+            | "BuildStats" >> beam.MapTuple(lambda _, cs: build_stats([c for c in cs if c is not None]))
+        )
+
+
+class MergeStats(beam.PTransform):
+    """(stats dict, section dict) one-element PCollections → the stats dict with `section_name` added."""
+
+    def __init__(self, section_name: str = "dedup") -> None:
+        super().__init__()
+        self.section_name = section_name
+
+    def expand(self, parts: tuple[beam.PCollection, beam.PCollection]) -> beam.PCollection:
+        stats, section = parts
+        name = self.section_name
+        return (
+            (stats | "TagStats" >> beam.Map(lambda s: (None, (0, s))),
+             section | "TagSection" >> beam.Map(lambda s: (None, (1, s))))
+            | "Both" >> beam.Flatten()
+            | "Pair" >> beam.GroupByKey()
+            | "Merge" >> beam.MapTuple(lambda _, items: _merge(sorted(items, key=lambda i: i[0]), name))
+        )
+
+
+def _merge(items: list[tuple[int, dict[str, Any]]], name: str) -> dict[str, Any]:
+    (_, stats), (_, section) = items
+    return {**stats, name: section}
 
 
 def build_stats(counts: list[tuple[tuple[str, str], int]]) -> dict[str, Any]:
@@ -262,3 +324,160 @@ def write_json(path: str, obj: Any) -> str:
     with FileSystems.create(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
         f.write(data)
     return path
+
+
+# --- compliance report: where the kept data came from -------------------------------------------------
+
+TOP_DOMAINS = 5  # domains listed per country in the report
+PII_DENSITY = "pii_per_1k"  # the one pii_ signal that is not a count
+
+
+def compliance_items(doc: Doc) -> list[tuple[tuple[str, str], int]]:
+    """Report counts one kept doc adds: ICP pages, PII redactions, sensitive hits, tags, licences."""
+    items: list[tuple[tuple[str, str], int]] = []
+    if doc.country is not None:  # a web page: it has a host or an IP
+        items.append((("web_pages", f"{doc.lang}/{doc.country}"), 1))
+        if doc.meta.get("icp"):
+            items.append((("icp_pages", str(doc.lang)), 1))
+    pii = {k[4:].upper(): int(v) for k, v in doc.signals.items() if k.startswith("pii_") and k != PII_DENSITY}
+    items += [(("pii", kind), n) for kind, n in pii.items()]
+    if pii:
+        items.append((("pii_docs", ""), 1))
+    for category, n in (doc.meta.get("sensitive_hits") or {}).items():
+        items += [(("sensitive", category), int(n)), (("sensitive_docs", category), 1)]
+    items += [(("tags", tag), 1) for tag in doc.meta.get("compliance_tags") or ()]
+    items.append((("licenses", f"{doc.source}/{doc.license or 'none'}"), 1))
+    return items
+
+
+def _site_key(doc: Doc) -> list[tuple[tuple[str, str], tuple[int, int]]]:
+    if doc.country is None:
+        return []
+    return [((doc.country, doc.domain or "unknown"), (1, 1 if doc.meta.get("icp") else 0))]
+
+
+def _sum_pairs(values: Iterable[tuple[int, int]]) -> tuple[int, int]:
+    pages = icp = 0
+    for p, i in values:
+        pages, icp = pages + p, icp + i
+    return pages, icp
+
+
+def _site_items(key: tuple[str, str], value: tuple[int, int]) -> list[tuple[tuple[str, str], int]]:
+    country, (pages, icp) = key[0], value
+    return [(("sites", country), 1), (("site_pages", country), pages), (("icp_sites", ""), 1 if icp else 0)]
+
+
+class ComplianceReport(beam.PTransform):
+    """Kept Docs → one dict: the per-country table (sites, pages, share, top domains) as in the Aquila
+    deck, ICP coverage, PII redactions per kind, sensitive hits per category, tags and licences.
+
+    Pages and sites are web documents (those with a `country`); a site is a host name. One element,
+    gathered like `CountOutcomes`'s.
+    """
+
+    def __init__(self, top_n: int = TOP_DOMAINS, country_database: str = "none") -> None:
+        super().__init__()
+        self.top_n = top_n
+        self.country_database = country_database  # written into the report: which database said so
+
+    def expand(self, kept: beam.PCollection) -> beam.PCollection:
+        counts = kept | "ReportItems" >> beam.FlatMap(compliance_items) | "Sum" >> beam.CombinePerKey(sum)
+        sites = kept | "SiteKeys" >> beam.FlatMap(_site_key) | "PerSite" >> beam.CombinePerKey(_sum_pairs)
+        site_counts = (
+            sites | "SiteItems" >> beam.FlatMapTuple(_site_items) | "SumSites" >> beam.CombinePerKey(sum)
+        )
+        top = (
+            sites
+            | "ByCountry" >> beam.MapTuple(lambda key, value: (key[0], (value[0], key[1])))
+            # most pages first, then the domain name: reverse=True keeps the n smallest keys
+            | "TopDomains" >> beam.combiners.Top.PerKey(self.top_n, key=lambda v: (-v[0], v[1]), reverse=True)
+            | "TopItems" >> beam.MapTuple(lambda c, best: (("top_domains", c), [[d, n] for n, d in best]))
+        )
+        items = (counts, site_counts, top) | "AllItems" >> beam.Flatten()
+        seed = kept.pipeline | "ReportSeed" >> beam.Create([(None, None)])
+        db = self.country_database
+        return (
+            (items | "ItemsOneKey" >> beam.Map(lambda kv: (None, kv)), seed)
+            | "WithSeed" >> beam.Flatten()
+            | "Gather" >> beam.GroupByKey()
+            | "Build" >> beam.MapTuple(lambda _, got: build_compliance_report([i for i in got if i], db))
+        )
+
+
+def build_compliance_report(
+    items: list[tuple[tuple[str, str], Any]], country_database: str = "none"
+) -> dict[str, Any]:
+    """The `compliance` section of stats.json from the summed report items."""
+    table: dict[str, dict[str, Any]] = {}
+    for (kind, key), value in items:
+        table.setdefault(kind, {})[key] = value
+    pages_by = table.get("web_pages", {})
+    country_pages: dict[str, int] = {}
+    zh_pages: dict[str, int] = {}
+    for lang_country, n in pages_by.items():
+        lang, _, country = lang_country.partition("/")
+        country_pages[country] = country_pages.get(country, 0) + n
+        if lang == "zh":
+            zh_pages[country] = zh_pages.get(country, 0) + n
+    total = sum(country_pages.values())
+    zh_total = sum(zh_pages.values())
+    order = sorted(country_pages, key=lambda c: (c == "unknown", -country_pages[c], c))
+    countries = {
+        c: {
+            "sites": table.get("sites", {}).get(c, 0),
+            "pages": country_pages[c],
+            "share": round(country_pages[c] / total, 4) if total else 0.0,
+            "zh_pages": zh_pages.get(c, 0),
+            "top_domains": table.get("top_domains", {}).get(c, []),
+        }
+        for c in order
+    }
+    icp_pages = table.get("icp_pages", {})
+    sites_total = sum(table.get("sites", {}).values())
+    icp_sites = sum(table.get("icp_sites", {}).values())
+    return {
+        "country_database": country_database,
+        "web_pages": total,
+        "web_sites": sites_total,
+        "countries": countries,
+        "zh_web_pages": zh_total,
+        "zh_web_domestic_share": round(zh_pages.get("CN", 0) / zh_total, 4) if zh_total else None,
+        "icp": {
+            "pages_with_icp": sum(icp_pages.values()),
+            "coverage": round(sum(icp_pages.values()) / total, 4) if total else None,
+            "zh_pages_with_icp": icp_pages.get("zh", 0),
+            "zh_coverage": round(icp_pages.get("zh", 0) / zh_total, 4) if zh_total else None,
+            "sites_with_icp": icp_sites,
+        },
+        "pii_redactions": dict(sorted(table.get("pii", {}).items())),
+        "docs_with_pii": table.get("pii_docs", {}).get("", 0),
+        "sensitive_hits": dict(sorted(table.get("sensitive", {}).items())),
+        "docs_with_sensitive_hits": dict(sorted(table.get("sensitive_docs", {}).items())),
+        "tags": dict(sorted(table.get("tags", {}).items())),
+        "licenses": dict(sorted(table.get("licenses", {}).items())),
+    }
+
+
+def compliance_lines(report: dict[str, Any]) -> list[str]:
+    """The compliance section of the job summary: the country table, ICP coverage, PII and lexicon hits."""
+    lines = [f"  hosting country of web pages (database {report['country_database']})"]
+    if report["country_database"].startswith(DEMO_DATABASE_TYPE):
+        lines.append("  DEMO database, made-up ranges: set geo.mmdb in configs/compliance.yaml to a real one")
+    lines.append(f"  {'country':<9}{'sites':>6}{'pages':>7}{'share':>8}  top domains")
+    for country, row in report["countries"].items():
+        top = ", ".join(f"{d} {n}" for d, n in row["top_domains"][:3])  # stats.json has TOP_DOMAINS
+        lines.append(f"  {country:<9}{row['sites']:>6}{row['pages']:>7}{row['share']:>8.1%}  {top}")
+    icp = report["icp"]
+    if report["zh_web_pages"]:
+        lines.append(
+            f"  zh web pages: {report['zh_web_pages']}, hosted in CN {report['zh_web_domestic_share']:.1%}, "
+            f"with an ICP number {icp['zh_pages_with_icp']} ({icp['zh_coverage']:.1%})"
+        )
+    pii = ", ".join(f"{k} {n}" for k, n in report["pii_redactions"].items()) or "none"
+    lines.append(f"  PII redacted: {pii} (in {report['docs_with_pii']} documents)")
+    hits = ", ".join(f"{k} {n}" for k, n in report["sensitive_hits"].items()) or "none"
+    lines.append(f"  sensitive hits: {hits}")
+    if report["tags"]:
+        lines.append("  compliance tags: " + ", ".join(f"{k} {n}" for k, n in report["tags"].items()))
+    return lines

@@ -267,6 +267,8 @@ ZH_PINGPONG = """
 明年开始每个季度办一次面向全社区的免费教学，欢迎更多的邻居来玩。
 
 照片太多，先传几张，其他的放在群相册里了。有什么想说的，欢迎在下面跟帖！
+想报名明年教学班的邻居可以直接打我电话 139 1234 5678，或者发邮件到 lizhe.pingpong@example.com，
+也可以加俱乐部的QQ群 645823917，进群请备注小区和楼号。
 """
 
 ZH_APPLES = """
@@ -467,6 +469,9 @@ Local businesses are also worried. The owner of the island's only bakery, who se
 two cafés on the mainland each morning, said she would either have to bake through the night
 or lose the contract. The primary school, which employs two teachers who live on the
 mainland, is looking at whether the start of the day can be moved back by twenty minutes.
+
+Islanders who want to respond to the consultation can email ferry.review@harbourlane-council.org.uk
+or call the council's transport desk on +44 20 7946 0958 before the end of the month.
 
 A public meeting will be held in the community hall on Thursday evening. Representatives of
 the operator and the council have both agreed to attend, and residents are being asked to
@@ -1246,7 +1251,8 @@ def build_pages() -> list[Page]:
             content_type="text/html; charset=big5",
             body=zh_tw_magazine_html(bookshop, charset_meta="big5").encode("big5"),
             purpose="traditional Chinese article, Big5 (declared in header and meta), .tw domain",
-            fate="kept (converted to simplified)",
+            fate="dropped: compliance:not_domestic (hosted in Taiwan, no ICP number); "
+            "text converted to simplified",
         ),
         Page(
             url="https://www.riverside-naturalists.org/field-notes/2023/twenty-winters.html",

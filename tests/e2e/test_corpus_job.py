@@ -95,9 +95,11 @@ def test_web_pages_meet_their_expected_fates(demo_run) -> None:
         kept["http://www.xibei-nongye.cn/zixun/2023/1018/apple-harvest.html"]["meta"]["encoding_source"]
         == "detected"
     )
-    # Big5 traditional page comes out simplified
-    taipei = kept["https://www.taibei-shuwu.tw/articles/2023/05/old-bookshop.html"]
+    # Big5 traditional page comes out simplified; hosted in Taiwan with no ICP number, the
+    # domestic-hosting rule of configs/compliance.yaml drops it
+    taipei = dropped["https://www.taibei-shuwu.tw/articles/2023/05/old-bookshop.html"]
     assert "旧书店" in taipei["text"] and "舊書店" not in taipei["text"]
+    assert (taipei["drop"], taipei["country"]) == ("compliance:not_domestic", "TW")
     # mojibake and full-width letters fixed
     kettle = kept["https://www.thekettlejournal.com/people/2023/08/cafe-and-the-road-works"]
     assert "café" in kettle["text"] and "Ã" not in kettle["text"]
@@ -108,6 +110,47 @@ def test_web_pages_meet_their_expected_fates(demo_run) -> None:
     assert news["ip"] and news["domain"] == "news.qinghe-daily.com.cn" and news["meta"]["warc_date"]
     assert news["lang"] == "zh" and news["lang_score"] >= 0.5
     assert {"han_share", "dup_line_frac"} <= set(news["signals"])
+
+
+def test_compliance_fates_and_report(demo_run) -> None:
+    out, stats = demo_run
+    kept, dropped = read_lines(out / "kept"), read_lines(out / "dropped")
+    assert stats["dropped_by_stage"]["compliance"] == {"license_not_allowed": 1, "not_domestic": 1}
+    essay = next(d for d in dropped if d["locator"].endswith("essays.jsonl:5"))
+    assert essay["drop"] == "compliance:license_not_allowed"
+    assert essay["license"] == "LicenseRef-All-Rights-Reserved"
+    # the ICP footer is read from the raw HTML before extraction drops it
+    community = by_url(kept)["https://www.beifang-shenghuo.cn/article/10234.html"]
+    assert community["meta"]["icp"] == ["京ICP备17042365号-1", "京公网安备11010502038721号"]
+    assert community["signals"]["icp"] == 1.0 and community["country"] == "CN"
+    assert {d["country"] for d in kept if d["source"] == "web"} == {"CN", "US", "GB"}
+    assert {d["license"] for d in kept if d["source"] == "book"} == {"LicenseRef-Gutenberg"}
+    report = stats["compliance"]
+    assert report["country_database"].startswith("corpusloop-demo-country")
+    assert list(report["countries"]) == ["CN", "US", "GB"]  # most pages first
+    assert report["countries"]["CN"] == {
+        "sites": 8,
+        "pages": 8,
+        "share": 0.7273,
+        "zh_pages": 8,
+        "top_domains": [
+            ["bbs.zhongyuan-luntan.cn", 1],
+            ["beifang-shenghuo.cn", 1],
+            ["blog.lanshan.cn", 1],
+            ["huaxia-keji.com.cn", 1],
+            ["jiangnan-wenhua.com.cn", 1],
+        ],
+    }
+    assert (report["zh_web_domestic_share"], report["icp"]["zh_pages_with_icp"]) == (1.0, 1)
+    assert report["licenses"]["literature/CC0-1.0"] == 10
+    # contact details in the forum post and the ferry article are redacted to typed placeholders
+    forum = by_url(kept)["http://bbs.zhongyuan-luntan.cn/thread-88231-1-1.html"]
+    assert "139 1234 5678" not in forum["text"] and "lizhe.pingpong@example.com" not in forum["text"]
+    assert "<PHONE>" in forum["text"] and "<EMAIL>" in forum["text"] and "<QQ>" in forum["text"]
+    ferry = by_url(kept)["https://www.harbourlane-gazette.co.uk/news/local/ferry-timetable-change"]
+    assert "<EMAIL>" in ferry["text"] and "<PHONE>" in ferry["text"]
+    assert report["pii_redactions"] == {"EMAIL": 2, "PHONE": 2, "QQ": 1}
+    assert report["docs_with_pii"] == 2
 
 
 def test_books_and_poems(demo_run) -> None:

@@ -1,0 +1,261 @@
+"""MinHash text rules: normalization, shingles, datasketch-equal signatures, banding, survivor rule."""
+
+import json
+import math
+from pathlib import Path
+
+import datasketch
+import numpy as np
+import pytest
+import xxhash
+
+from pipelines.config import ConfigError, from_mapping
+from pipelines.records import Doc
+from pipelines.stages import load_corpus_config
+from pipelines.text.minhash import (
+    MAX_HASH_32,
+    DedupConfig,
+    MinHasher,
+    band_keys,
+    content_hash,
+    doc_signature,
+    fold_lower,
+    han_share,
+    hash_shingles,
+    line_hashes,
+    load_dedup_config,
+    lsh_threshold,
+    normalize_for_dedup,
+    optimal_bands_rows,
+    shingle_lang,
+    shingles,
+    signature_jaccard,
+    strip_lines,
+    survivor_rank,
+)
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+ZH_BOOK = (SAMPLES / "books" / "zh_shancheng_yuji.txt").read_text(encoding="utf-8")
+EN_BOOK = (SAMPLES / "books" / "en_ledger_of_gull_rock.txt").read_text(encoding="utf-8")
+ZH_SHORT = "今天，天气很好！"
+EN_SHORT = "The quick brown fox jumps over the lazy dog."
+
+
+def datasketch_values(items: list[str], num_perm: int, seed: int, scheme: str) -> list[int]:
+    m = datasketch.MinHash(num_perm=num_perm, seed=seed, scheme=scheme)
+    for s in items:
+        m.update(s.encode("utf-8"))
+    return [int(v) for v in m.hashvalues]
+
+
+# -- normalization and shingles --------------------------------------------------------------------
+
+
+def test_normalize_folds_case_punctuation_width_and_spaces() -> None:
+    assert normalize_for_dedup("  Hello，ＷＯＲＬＤ！\n\n　“引号”。 ") == 'hello,world! "引号".'
+
+
+def test_chinese_shingles_are_character_5grams_of_the_normalized_text() -> None:
+    assert shingles(ZH_SHORT, "zh") == ["今天,天气", "天,天气很", ",天气很好", "天气很好!"]
+
+
+def test_chinese_spaces_do_not_split_or_count() -> None:
+    assert shingles("今天 天气\n很好！", "zh") == shingles("今天天气很好!", "zh")
+
+
+def test_english_shingles_are_word_5grams_lower_cased() -> None:
+    assert shingles(EN_SHORT, "en") == [
+        "the quick brown fox jumps",
+        "quick brown fox jumps over",
+        "brown fox jumps over the",
+        "fox jumps over the lazy",
+        "jumps over the lazy dog",
+    ]
+
+
+def test_ngram_size_is_configurable_per_language() -> None:
+    assert shingles(ZH_SHORT, "zh", ngram_zh=7) == ["今天,天气很好", "天,天气很好!"]
+    assert shingles(EN_SHORT, "en", ngram_en=8)[0] == "the quick brown fox jumps over the lazy"
+
+
+def test_short_and_empty_texts() -> None:
+    assert shingles("你好", "zh") == ["你好"]
+    assert shingles("Hello there", "en") == ["hello there"]
+    assert shingles("  \n ", "en") == [] and shingles("", "zh") == []
+
+
+def test_other_languages_choose_shingles_by_han_share() -> None:
+    assert han_share("abc 中文") == pytest.approx(2 / 5)
+    assert shingle_lang("这是一段中文，里面有 two English words", None) == "zh"
+    assert shingle_lang("english text with 一个 word", "ja") == "en"
+    assert shingles(ZH_SHORT, None) == shingles(ZH_SHORT, "zh")
+
+
+def test_content_hash_ignores_case_width_and_spacing_only() -> None:
+    assert content_hash("Hello,  World!\n") == content_hash("hello， ｗｏｒｌｄ！")
+    assert content_hash("Hello, World!") != content_hash("Hello, World?")
+    assert len(content_hash("x")) == 32  # 128 bits
+
+
+# -- signatures ------------------------------------------------------------------------------------
+
+
+def test_hash_shingles_is_datasketch_sha1_hash32() -> None:
+    items = ["今天,天气", "the quick brown fox jumps"]
+    assert hash_shingles(items).tolist() == [datasketch.hashfunc.sha1_hash32(s.encode()) for s in items]
+
+
+@pytest.mark.parametrize("scheme", ["affine32", "legacy"])
+@pytest.mark.parametrize(("num_perm", "seed"), [(112, 1), (128, 42), (256, 7), (9, 0)])
+@pytest.mark.parametrize(("text", "lang"), [(ZH_BOOK, "zh"), (EN_BOOK, "en"), (ZH_SHORT, "zh")])
+def test_signature_equals_datasketch(text: str, lang: str, num_perm: int, seed: int, scheme: str) -> None:
+    items = shingles(text, lang)
+    ours = MinHasher(num_perm, seed, scheme).signature(items)
+    assert ours.dtype == np.uint32 and ours.shape == (num_perm,)
+    assert ours.tolist() == datasketch_values(items, num_perm, seed, scheme)
+
+
+@pytest.mark.parametrize(("text", "lang"), [(ZH_BOOK, "zh"), (EN_BOOK, "en")])
+def test_xxh32_signature_equals_datasketch_with_that_hashfunc(text: str, lang: str) -> None:
+    items = shingles(text, lang)
+    m = datasketch.MinHash(num_perm=112, seed=1, hashfunc=xxhash.xxh32_intdigest)
+    m.update_batch([s.encode() for s in items])
+    assert MinHasher(112, 1, hashfunc="xxh32").signature(items).tolist() == [int(v) for v in m.hashvalues]
+    cfg = DedupConfig(hashfunc="xxh32")
+    assert doc_signature(text, lang, cfg).tolist() == [int(v) for v in m.hashvalues]
+
+
+def test_lone_surrogates_do_not_break_hashing() -> None:
+    text = json.loads('"bad \\ud800 text here with enough words to shingle"')
+    assert "\ufffd" in fold_lower(text)
+    assert doc_signature(text, "en", DedupConfig()) is not None and content_hash(text)
+
+
+def test_fold_lower_keeps_length_and_lines() -> None:
+    text = "ＡＢＣ，“引号”。\n第二行…　完"
+    folded = fold_lower(text)
+    assert folded == 'abc,"引号".\n第二行. 完' and len(folded) == len(text)
+
+
+def test_default_signature_is_datasketch_default_minhash() -> None:
+    items = shingles(EN_BOOK, "en")
+    m = datasketch.MinHash(num_perm=112)  # the installed datasketch's default scheme and seed 1
+    m.update_batch([s.encode() for s in items])
+    assert doc_signature(EN_BOOK, "en", DedupConfig()).tolist() == [int(v) for v in m.hashvalues]
+
+
+@pytest.mark.parametrize("scheme", ["affine32", "legacy"])
+def test_permutations_and_empty_signature_match_datasketch(scheme: str) -> None:
+    ours, theirs = MinHasher(64, 3, scheme), datasketch.MinHash(num_perm=64, seed=3, scheme=scheme)
+    assert ours.a.tolist() == theirs.permutations[0].tolist()
+    assert ours.b.tolist() == theirs.permutations[1].tolist()
+    assert ours.signature([]).tolist() == [int(v) for v in theirs.hashvalues] == [int(MAX_HASH_32)] * 64
+
+
+def test_signature_chunks_give_the_same_minimum() -> None:
+    items = [f"shingle {i}" for i in range(10_000)]  # > one 4096-shingle chunk
+    assert MinHasher(32, 5).signature(items).tolist() == datasketch_values(items, 32, 5, "affine32")
+
+
+def test_signature_jaccard_estimates_jaccard_as_datasketch_does() -> None:
+    a = shingles(EN_BOOK, "en")
+    b = a[: len(a) // 2] + [f"other {i}" for i in range(len(a) // 2)]
+    sa, sb = MinHasher(256, 1).signature(a), MinHasher(256, 1).signature(b)
+    truth = len(set(a) & set(b)) / len(set(a) | set(b))
+    m1, m2 = (datasketch.MinHash(num_perm=256, hashvalues=s, scheme="affine32") for s in (sa, sb))
+    assert signature_jaccard(sa, sb) == m1.jaccard(m2)
+    assert abs(signature_jaccard(sa, sb) - truth) < 0.08
+    assert signature_jaccard(sa, sa) == 1.0
+
+
+def test_doc_without_shingles_has_no_signature() -> None:
+    assert doc_signature(" \n ", "en", DedupConfig()) is None
+
+
+# -- banding ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("threshold", "num_perm"), [(0.72, 112), (0.8, 128), (0.5, 64), (0.9, 256)])
+def test_optimal_bands_rows_are_datasketch_lsh_params(threshold: float, num_perm: int) -> None:
+    lsh = datasketch.MinHashLSH(threshold=threshold, num_perm=num_perm)
+    assert optimal_bands_rows(threshold, num_perm) == (lsh.b, lsh.r)
+
+
+def test_fineweb_default_and_datasketch_optimum_for_072() -> None:
+    assert DedupConfig().bands_rows() == (14, 8)  # FineWeb, set directly
+    assert optimal_bands_rows(0.72, 112) == (12, 9)  # what datasketch derives for the same threshold
+    assert DedupConfig(bands=None, rows=None).bands_rows() == (12, 9)
+    assert lsh_threshold(14, 8) == pytest.approx(0.719, abs=1e-3)
+
+
+def test_band_keys_change_only_with_their_band() -> None:
+    sig = MinHasher(112, 1).signature(shingles(EN_BOOK, "en"))
+    keys = band_keys(sig, 14, 8)
+    assert len(keys) == 14 and len(set(keys)) == 14
+    assert [k[:2] for k in keys] == [i.to_bytes(2, "big") for i in range(14)]
+    other = sig.copy()
+    other[8 * 5 + 3] ^= 1  # one slot of band 5
+    changed = [i for i, (a, b) in enumerate(zip(keys, band_keys(other, 14, 8), strict=True)) if a != b]
+    assert changed == [5]
+    with pytest.raises(ValueError, match="bands"):
+        band_keys(sig, 15, 8)
+
+
+# -- config ----------------------------------------------------------------------------------------
+
+
+def test_dedup_yaml_holds_the_defaults() -> None:
+    assert load_dedup_config() == DedupConfig()
+    assert load_corpus_config().dedup == DedupConfig(enabled=False)
+
+
+@pytest.mark.parametrize(
+    ("data", "match"),
+    [
+        ({"bands": 20, "rows": 8}, "not in"),
+        ({"bands": 14, "rows": None}, "go together"),
+        ({"scheme": "sha256"}, "scheme"),
+        ({"hashfunc": "md5"}, "hashfunc"),
+        ({"threshold": 1.5}, "threshold"),
+        ({"boilerplate_min_pages": 1}, "boilerplate_min_pages"),
+        ({"treshold": 0.8}, "unknown key"),
+    ],
+)
+def test_bad_dedup_config_is_rejected(data: dict, match: str) -> None:
+    with pytest.raises(ConfigError, match=match):
+        from_mapping(DedupConfig, data)
+
+
+# -- survivor rule and boilerplate lines -----------------------------------------------------------
+
+
+def _doc(id_: str, source: str, quality: float | None = None) -> Doc:
+    signals = {} if quality is None else {"quality": quality}
+    return Doc(id=id_, text="x", source=source, locator=f"f:{id_}", signals=signals)
+
+
+def test_survivor_source_priority_beats_quality_beats_id() -> None:
+    cfg = DedupConfig()
+    docs = [
+        _doc("a", "web", 0.99),
+        _doc("z", "book", 0.1),
+        _doc("b", "literature", 0.9),
+        _doc("y", "book", 0.5),
+        _doc("x", "book", 0.5),
+        _doc("c", "book", None),
+        _doc("d", "book", math.nan),
+        _doc("0", "forum", 1.0),
+    ]
+    ranked = [d.id for d in sorted(docs, key=lambda d: survivor_rank(d, cfg))]
+    assert ranked == ["x", "y", "z", "c", "d", "b", "a", "0"]
+    web_first = DedupConfig(source_priority=("web", "book"))
+    assert min(docs, key=lambda d: survivor_rank(d, web_first)).id == "a"
+
+
+def test_strip_lines_removes_flagged_lines_only() -> None:
+    text = "首页 | 新闻\n\n正文第一段。\n\n版权所有 © 2024\n正文第二段。"
+    flagged = line_hashes("首页 ｜ 新闻\n版权所有 © 2024")  # normalized: width and spacing do not matter
+    assert len(flagged) == 2 and len(line_hashes(text)) == 4
+    stripped, removed = strip_lines(text, flagged)
+    assert (stripped, removed) == ("正文第一段。\n\n正文第二段。", 2)
+    assert strip_lines(text, set()) == (text, 0)
