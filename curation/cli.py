@@ -9,6 +9,7 @@ USAGE = """corpusloop COMMAND [ARGS]
 
 commands:
   corpus run ARGS    clean a corpus (python -m pipelines.corpus; --help for its options)
+  dedup ARGS         exact, boilerplate and MinHash near-duplicate removal (python -m pipelines.dedup)
   tokenizer train    train the bilingual BPE tokenizer (python -m training.tokenizer)
   report ARGS        data-mix report of a run: HTML, JSON, Markdown (python -m pipelines.report)
   mix ARGS           sample a kept corpus to target shares under a token budget (python -m pipelines.mix)
@@ -22,6 +23,12 @@ def _corpus(argv: list[str]) -> int:
     from pipelines import corpus
 
     return corpus.main(argv[1:])
+
+
+def _dedup(argv: list[str]) -> int:
+    from pipelines import dedup
+
+    return dedup.main(argv)
 
 
 def _tokenizer(argv: list[str]) -> int:
@@ -43,7 +50,7 @@ def _mix(argv: list[str]) -> int:
 
 
 COMMANDS: dict[str, Callable[[list[str]], int]] = {
-    "corpus": _corpus, "tokenizer": _tokenizer, "report": _report, "mix": _mix,
+    "corpus": _corpus, "dedup": _dedup, "tokenizer": _tokenizer, "report": _report, "mix": _mix,
 }
 
 

@@ -57,8 +57,12 @@ class Doc:
         return d
 
     def to_json(self) -> str:
-        """One JSON line, keys in a fixed order, non-ASCII kept as is."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        """One JSON line, keys in a fixed order, non-ASCII kept as is (`to_dict` without its deep copy)."""
+        d = {name: getattr(self, name) for name in _WRITTEN_FIELDS}
+        for name in _OPTIONAL_FIELDS:
+            if d[name] is None:
+                del d[name]
+        return json.dumps(d, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Doc:
@@ -70,6 +74,9 @@ class Doc:
         if extra:
             doc.meta = {**doc.meta, **extra}
         return doc
+
+
+_WRITTEN_FIELDS = tuple(f.name for f in dataclasses.fields(Doc) if f.name != "html")
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,6 @@ _FOLD = {
 }
 _FOLD_TABLE = np.arange(0x10000, dtype=np.uint32)
 _FOLD_TABLE[[ord(k) for k in _FOLD]] = [ord(v) for v in _FOLD.values()]
-_SPACES = re.compile(r"\s+")
 _EN_WORD = re.compile(r"\w+(?:'\w+)*")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 
@@ -372,14 +371,17 @@ def _folded_line_hash(folded: str) -> int:
 
 def line_hashes(text: str) -> set[int]:
     """Hashes of the distinct non-blank lines of `text`."""
-    return {_folded_line_hash(line) for line in fold_lower(text).split("\n") if not line.isspace() and line}
+    return {_folded_line_hash(line) for line in fold_lower(text).split("\n") if line.strip()}
 
 
 def strip_lines(text: str, boilerplate: set[int]) -> tuple[str, int]:
-    """`text` without the lines whose hash is in `boilerplate`, and how many lines went."""
+    """`text` without the lines whose hash is in `boilerplate`, and how many lines went.
+
+    Blank-line runs the removal leaves collapse to one blank line; leading/trailing ones go.
+    """
     kept: list[str] = []
     removed = 0
-    # fold_lower keeps every character in place, so its lines pair with the original ones
+    # fold_lower keeps the line breaks, so its lines pair with the original ones
     for line, folded in zip(text.split("\n"), fold_lower(text).split("\n"), strict=True):
         if line.strip() and _folded_line_hash(folded) in boilerplate:
             removed += 1
