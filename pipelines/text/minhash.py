@@ -48,7 +48,7 @@ DEFAULT_SEED = 1  # datasketch.MinHash's default seed
 DEFAULT_NGRAM_ZH = 5  # characters (Chinese has no spaces between words)
 DEFAULT_NGRAM_EN = 5  # words, as FineWeb
 ZH_MIN_HAN_SHARE = 0.3  # lang neither zh nor en: character shingles when >= 30% of characters are Han
-BOILERPLATE_MIN_PAGES = 3  # a line on >= 3 pages of one domain is boilerplate (CCNet drops any repeat)
+BOILERPLATE_MIN_PAGES = 3  # a line on >= 3 distinct pages of one domain is boilerplate (CCNet: any repeat)
 
 # Full-width ASCII forms (U+FF01-FF5E) to ASCII, ideographic space to space, and the common CJK
 # punctuation to its ASCII counterpart, so "，" and "," or "“" and '"' shingle alike. One character
