@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import apache_beam as beam
@@ -195,25 +196,37 @@ def run(argv: list[str] | None = None, save_main_session: bool = True) -> dict[s
         build_pipeline(p, pairs, cfg, output)
     stats = read_stats(output)
     print(summary(stats, output), flush=True)
+    check_accounting(stats)
+    return stats
+
+
+def check_accounting(stats: dict[str, Any]) -> None:
+    """Raise AccountingError unless read = kept + dropped + errors."""
     if not stats["accounted"]:
         raise AccountingError(
             f"read={stats['read']} but kept + dropped + errors = "
             f"{stats['kept'] + stats['dropped'] + stats['errors']}"
         )
-    return stats
 
 
-def main(argv: list[str] | None = None) -> int:
+def job_main(
+    run_job: Callable[[list[str] | None], Any], argv: list[str] | None, logger: logging.Logger
+) -> int:
+    """Entry point shared by the jobs: quiet Beam start-up logs, run; bad input is one line and exit 1."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    log.setLevel(logging.INFO)
+    logger.setLevel(logging.INFO)
     # The local job service relays every worker's start-up warnings; they say nothing about the data.
     logging.getLogger("apache_beam.runners.portability.local_job_service").setLevel(logging.ERROR)
     try:
-        run(argv)
-    except (FileNotFoundError, AccountingError, ValueError) as exc:
+        run_job(argv)
+    except (FileNotFoundError, AccountingError, ValueError) as exc:  # ConfigError is a ValueError
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return job_main(run, argv, log)
 
 
 if __name__ == "__main__":

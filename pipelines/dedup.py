@@ -25,8 +25,8 @@ from typing import Any
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
-from pipelines.config import ConfigError, configs_dir, dump_yaml, from_mapping, load_yaml
-from pipelines.corpus import AccountingError, beam_options, clear_outputs, read_stats, summary
+from pipelines.config import configs_dir, dump_yaml, from_mapping, load_yaml
+from pipelines.corpus import beam_options, check_accounting, clear_outputs, job_main, read_stats, summary
 from pipelines.dedup_transforms import Deduplicate
 from pipelines.readers import ReaderConfig
 from pipelines.records import Doc
@@ -185,24 +185,12 @@ def run(argv: list[str] | None = None, save_main_session: bool = True) -> dict[s
         build_pipeline(p, files, args.source, cfg, output)
     stats = read_stats(output)
     print(summary(stats, output, "dedup"), flush=True)
-    if not stats["accounted"]:
-        raise AccountingError(
-            f"read={stats['read']} but kept + dropped + errors = "
-            f"{stats['kept'] + stats['dropped'] + stats['errors']}"
-        )
+    check_accounting(stats)
     return stats
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    log.setLevel(logging.INFO)
-    logging.getLogger("apache_beam.runners.portability.local_job_service").setLevel(logging.ERROR)
-    try:
-        run(argv)
-    except (FileNotFoundError, AccountingError, ConfigError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    return job_main(run, argv, log)
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
 from pipelines.aggregate import AggregateDocs, CountTokens, ReadCorpus, SumFn, tokenizer_info
-from pipelines.corpus import beam_options, clear_outputs
+from pipelines.corpus import beam_options, clear_outputs, job_main
 from pipelines.records import Doc
 from pipelines.report import build_report, read_json, write_report
 from pipelines.transforms import WriteSortedShards, is_kept_doc, write_json
@@ -511,15 +511,7 @@ def run(argv: list[str] | None = None, save_main_session: bool = True) -> dict[s
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    log.setLevel(logging.INFO)
-    logging.getLogger("apache_beam.runners.portability.local_job_service").setLevel(logging.ERROR)
-    try:
-        run(argv)
-    except (FileNotFoundError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    return job_main(run, argv, log)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
 from pipelines.aggregate import TOP_K, AggregateDocs, CountTokens, ReadCorpus, tokenizer_info
-from pipelines.corpus import beam_options
+from pipelines.corpus import beam_options, job_main
 from pipelines.records import Doc
 from pipelines.render import render_html, render_markdown
 from pipelines.transforms import is_error, write_json
@@ -465,15 +465,7 @@ def run(argv: list[str] | None = None, save_main_session: bool = True) -> dict[s
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    log.setLevel(logging.INFO)
-    logging.getLogger("apache_beam.runners.portability.local_job_service").setLevel(logging.ERROR)
-    try:
-        run(argv)
-    except (FileNotFoundError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    return job_main(run, argv, log)
 
 
 if __name__ == "__main__":
