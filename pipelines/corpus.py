@@ -11,7 +11,6 @@ read = kept + dropped + errors.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
@@ -39,6 +38,7 @@ from pipelines.transforms import (
     compliance_lines,
     doc_line,
     error_line,
+    read_json,
     write_json,
 )
 
@@ -159,8 +159,7 @@ def build_pipeline(p: beam.Pipeline, pairs: list[tuple[str, str]], cfg: CorpusCo
 
 
 def read_stats(output: str) -> dict[str, Any]:
-    with FileSystems.open(FileSystems.join(output, "stats.json")) as f:
-        return json.loads(f.read().decode("utf-8"))
+    return read_json(FileSystems.join(output, "stats.json"))
 
 
 def summary(stats: dict[str, Any], output: str, job: str = "corpus") -> str:

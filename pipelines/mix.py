@@ -45,8 +45,8 @@ from apache_beam.io.filesystems import FileSystems
 from pipelines.aggregate import AggregateDocs, CountTokens, ReadCorpus, SumFn, tokenizer_info
 from pipelines.corpus import beam_options, clear_outputs, job_main
 from pipelines.records import Doc
-from pipelines.report import build_report, read_json, write_report
-from pipelines.transforms import WriteSortedShards, is_kept_doc, write_json
+from pipelines.report import build_report, write_report
+from pipelines.transforms import WriteSortedShards, is_kept_doc, read_json, write_json
 
 log = logging.getLogger("corpusloop.mix")
 

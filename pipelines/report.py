@@ -15,7 +15,6 @@ The aggregation is a Beam job (`pipelines.aggregate`); the page is rendered from
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 import uuid
@@ -29,7 +28,7 @@ from pipelines.aggregate import TOP_K, AggregateDocs, CountTokens, ReadCorpus, t
 from pipelines.corpus import beam_options, job_main
 from pipelines.records import Doc
 from pipelines.render import render_html, render_markdown
-from pipelines.transforms import is_error, write_json
+from pipelines.transforms import is_error, read_json, write_json
 
 log = logging.getLogger("corpusloop.report")
 
@@ -84,12 +83,6 @@ def aggregate_runs(
     out = [read_json(path) for path in tmp]
     FileSystems.delete(tmp)
     return out
-
-
-def read_json(path: str) -> Any:
-    """A JSON file from any Beam filesystem."""
-    with FileSystems.open(path) as f:
-        return json.loads(f.read().decode("utf-8"))
 
 
 def read_run_stats(run_dir: str) -> dict[str, Any] | None:

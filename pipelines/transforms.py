@@ -318,6 +318,12 @@ def _sorted_nested(table: dict[str, dict[str, int]]) -> dict[str, dict[str, int]
     return {stage: dict(sorted(reasons.items())) for stage, reasons in sorted(table.items())}
 
 
+def read_json(path: str) -> Any:
+    """A JSON file from any Beam filesystem."""
+    with FileSystems.open(path) as f:
+        return json.loads(f.read().decode("utf-8"))
+
+
 def write_json(path: str, obj: Any) -> str:
     """Write `obj` as indented JSON to any Beam filesystem path."""
     data = (json.dumps(obj, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
