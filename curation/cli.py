@@ -13,6 +13,13 @@ commands:
   tokenizer train    train the bilingual BPE tokenizer (python -m training.tokenizer)
   report ARGS        data-mix report of a run: HTML, JSON, Markdown (python -m pipelines.report)
   mix ARGS           sample a kept corpus to target shares under a token budget (python -m pipelines.mix)
+  quality ARGS       model-based quality classifier: train | eval | score (python -m pipelines.quality_model)
+  sft ARGS           SFT curation: convert | filter | dedup | analyze | rebalance (python -m curation.sft)
+  classify ARGS      instruction-category classifier: train | eval | predict (python -m curation.classify)
+  label ARGS         Label Studio projects of the six task kinds: init | push | pull | status
+  train ARGS         fine-tune the compact decoder on SFT data (python -m training.train)
+  evaluate ARGS      per-category evaluation of a checkpoint (python -m training.evaluate)
+  loop ARGS          the data-iteration loop: step | report (python -m curation.loop)
 """
 
 
@@ -49,8 +56,26 @@ def _mix(argv: list[str]) -> int:
     return mix.main(argv)
 
 
+def _module(name: str) -> Callable[[list[str]], int]:
+    """A command that imports `name` only when run and calls its `main(argv)`."""
+
+    def run(argv: list[str]) -> int:
+        import importlib
+
+        return importlib.import_module(name).main(argv)
+
+    return run
+
+
 COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "corpus": _corpus, "dedup": _dedup, "tokenizer": _tokenizer, "report": _report, "mix": _mix,
+    "quality": _module("pipelines.quality_model"),
+    "sft": _module("curation.sft.cli"),
+    "classify": _module("curation.classify"),
+    "label": _module("curation.labeling.cli"),
+    "train": _module("training.train"),
+    "evaluate": _module("training.evaluate"),
+    "loop": _module("curation.loop"),
 }
 
 
