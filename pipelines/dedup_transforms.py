@@ -90,37 +90,47 @@ def _counter(name: str) -> Any:
 # exact copies and boilerplate lines: one shuffle of the documents, keyed by content hash
 
 
-def _domain_lines(element: tuple[str, tuple[str, Doc]]) -> Iterator[tuple[tuple[str, int], str]]:
-    """(content key, (key, Doc)) → ((domain, line hash), content key) per distinct line."""
+def _domain_lines(
+    element: tuple[str, tuple[str, Doc]], cfg: DedupConfig
+) -> Iterator[tuple[tuple[str, int], tuple[tuple[Any, ...], str]]]:
+    """(content key, (key, Doc)) → ((domain, line hash), (rank, content key)) per distinct line."""
     content, (_, doc) = element
     if doc.domain:
+        rank = survivor_rank(doc, cfg)[:3]  # source, quality, id: the locator is not needed to break ties
         for h in line_hashes(doc.text):
-            yield (doc.domain, h), content
+            yield (doc.domain, h), (rank, content)
 
 
 class FlagBoilerplate(beam.DoFn):
-    """((domain, line hash), [content key]) → (content key, line hash) when >= min_pages texts have it.
+    """((domain, line hash), [(rank, content key)]) → (content key, line hash) to strip.
 
-    Pages are counted by distinct text, so exact copies of one page do not make its lines boilerplate.
+    A line on >= min_pages distinct texts of a domain is boilerplate. It is stripped from every text
+    but the best-ranked one (C4 keeps one copy of a repeated span too): a template line stays on one
+    page of the site, and an article posted at several URLs of one site keeps its whole text in its
+    best copy instead of losing it everywhere.
     """
 
     def __init__(self, min_pages: int) -> None:
         self.min_pages = min_pages
         self.lines = _counter("boilerplate_lines")
 
-    def process(self, element: tuple[tuple[str, int], Iterable[str]]) -> Iterator[tuple[str, int]]:
-        (_, h), contents = element
-        contents = _reiterable(contents)
-        seen: set[str] = set()
-        for c in contents:
-            seen.add(c)
-            if len(seen) >= self.min_pages:
-                break
-        if len(seen) < self.min_pages:
+    def process(
+        self, element: tuple[tuple[str, int], Iterable[tuple[tuple[Any, ...], str]]]
+    ) -> Iterator[tuple[str, int]]:
+        (_, h), members = element
+        members = _reiterable(members)
+        best: tuple[tuple[Any, ...], str] | None = None
+        contents: set[str] = set()
+        for rank, c in members:
+            contents.add(c)
+            if best is None or (rank, c) < best:
+                best = (rank, c)
+        if len(contents) < self.min_pages or best is None:
             return
         self.lines.inc()
-        for c in contents:  # a repeated content key repeats the pair: harmless at the join
-            yield c, h
+        for c in contents:
+            if c != best[1]:
+                yield c, h
 
 
 class PickSurvivorAndStrip(beam.DoFn):
@@ -199,7 +209,7 @@ class ExactAndBoilerplate(beam.PTransform):
         if cfg.boilerplate:
             parts["lines"] = (
                 by_content
-                | "DomainLines" >> beam.FlatMap(_domain_lines)
+                | "DomainLines" >> beam.FlatMap(_domain_lines, cfg)
                 | "GroupLines" >> beam.GroupByKey()
                 | "FlagBoilerplate" >> beam.ParDo(FlagBoilerplate(cfg.boilerplate_min_pages))
             )

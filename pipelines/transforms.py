@@ -157,7 +157,8 @@ def shard_path(directory: str, shard: int, num_shards: int, suffix: str) -> str:
 
 def _gzip_bytes(data: bytes) -> bytes:
     buf = io.BytesIO()
-    with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0, filename="") as gz:  # no timestamp: byte-stable
+    # zlib's default level 6: ~2x faster than gzip's 9 for a few % larger files; no timestamp: byte-stable
+    with gzip.GzipFile(fileobj=buf, mode="wb", compresslevel=6, mtime=0, filename="") as gz:
         gz.write(data)
     return buf.getvalue()
 

@@ -246,16 +246,46 @@ def test_consecutive_chapters_stay_apart_and_clusters_are_sized(deduped) -> None
 
 def test_boilerplate_lines_are_removed_per_domain(deduped) -> None:
     kept, stats = deduped["kept"], deduped["stats"]
-    for i in (1, 2, 3):
+    # the best-ranked page of the site (smallest id among equals) keeps the template lines once
+    assert kept["n-page-1"].text == deduped["input"]["n-page-1"].text
+    for i in (2, 3):
         page = kept[f"n-page-{i}"]
         assert not any(line in page.text for line in NAV)
         assert page.text == deduped["input"][f"n-page-{i}"].text.split("\n", 2)[2].rsplit("\n", 1)[0]
         assert page.meta["boilerplate_lines_removed"] == 3
     assert kept["o-page-1"].text.startswith("本站公告")  # only 2 pages of other.example share it
     assert stats["boilerplate"] == {
-        "min_pages": 3, "lines_removed": 12, "docs_changed": 4, "docs_emptied": 1,
-        "top_domains": {"read.qinghe.cn": 12},
+        "min_pages": 3, "lines_removed": 9, "docs_changed": 3, "docs_emptied": 1,
+        "top_domains": {"read.qinghe.cn": 9},
     }
+
+
+def test_an_article_posted_three_times_on_one_site_keeps_its_text_in_its_best_copy(tmp_path) -> None:
+    """Lines repeated on >= 3 pages of a site are stripped from all pages but the best-ranked one."""
+    es = essays()
+    paras = [p.strip() + "。" for p in es["essay-001"].replace("\n", "").split("。") if p.strip()][:8]
+    assert len(paras) >= 6
+    site, nav = "news.example.cn", ["首页 | 新闻 | 财经 | 体育", "© 2024 河畔新闻网 版权所有"]
+    docs = []
+    for i in range(3):  # the same article at three URLs, each with one paragraph edited
+        body = [mutate(p, 0.3, 10 + i) if j == i else p for j, p in enumerate(paras)]
+        text = "\n".join([nav[0], *body, nav[1]])
+        docs.append(Doc(f"a-copy-{i}", text, "web", f"t:{i}", lang="zh", domain=site, signals={"quality": i}))
+    for i, name in enumerate(("essay-002", "essay-003", "essay-005")):  # other articles, same frame
+        text = "\n".join([nav[0], es[name], nav[1]])
+        docs.append(Doc(f"b-page-{i}", text, "web", f"t:b{i}", lang="zh", domain=site))
+    with make_pipeline() as p:
+        dedup = Deduplicate(DedupConfig())
+        kept, dropped = p | beam.Create(docs) | dedup
+        collect({"kept": kept, "dropped": dropped}, tmp_path)
+    kept, dropped = collected(tmp_path, "kept", "dropped")
+    by_id = {d.id: d for d in kept + dropped}
+    best = by_id["a-copy-2"]  # highest quality: its text stays whole, template included
+    assert best.drop is None and best.text == docs[2].text
+    for i in (0, 1):  # the other copies keep the lines on fewer than 3 pages: paragraphs 0-2 (edited)
+        assert by_id[f"a-copy-{i}"].text == "\n".join(docs[i].text.split("\n")[1:4])
+    for i, name in enumerate(("essay-002", "essay-003", "essay-005")):  # other pages lose the template
+        assert by_id[f"b-page-{i}"].text == es[name].strip("\n")
 
 
 def test_stage_stats(deduped) -> None:

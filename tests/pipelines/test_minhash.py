@@ -137,11 +137,17 @@ def test_fold_lower_keeps_length_and_lines() -> None:
     assert folded == 'abc,"引号".\n第二行. 完' and len(folded) == len(text)
 
 
-def test_default_signature_is_datasketch_default_minhash() -> None:
+def test_default_signature_is_datasketch_default_minhash_with_the_configured_hashfunc() -> None:
     items = shingles(EN_BOOK, "en")
-    m = datasketch.MinHash(num_perm=112)  # the installed datasketch's default scheme and seed 1
+    # the installed datasketch's default scheme and seed 1; the job's default hashfunc is xxh32
+    m = datasketch.MinHash(num_perm=112, hashfunc=xxhash.xxh32_intdigest)
     m.update_batch([s.encode() for s in items])
+    assert DedupConfig().hashfunc == "xxh32"
     assert doc_signature(EN_BOOK, "en", DedupConfig()).tolist() == [int(v) for v in m.hashvalues]
+    sha1 = datasketch.MinHash(num_perm=112)  # datasketch's own default hashfunc (sha1_hash32)
+    sha1.update_batch([s.encode() for s in items])
+    got = doc_signature(EN_BOOK, "en", DedupConfig(hashfunc="sha1"))
+    assert got.tolist() == [int(v) for v in sha1.hashvalues]
 
 
 @pytest.mark.parametrize("scheme", ["affine32", "legacy"])
