@@ -25,6 +25,7 @@ from typing import Any
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
+from pipelines.aggregate import restore_doc
 from pipelines.config import configs_dir, dump_yaml, from_mapping, load_yaml
 from pipelines.corpus import beam_options, check_accounting, clear_outputs, job_main, read_stats, summary
 from pipelines.dedup_transforms import Deduplicate
@@ -119,18 +120,14 @@ def input_files(patterns: list[str]) -> list[str]:
 
 
 def restore_record_fields(item: Any) -> Any:
-    """A corpus record read back: its `source` and `locator` return from `meta`; stale dedup fields go."""
-    if not isinstance(item, Doc) or not item.meta:
+    """A corpus record read back (`pipelines.aggregate.restore_doc`), without an earlier run's dedup fields.
+
+    A record that carries `drop` (from a dropped/ folder) stays dropped and is counted as such.
+    """
+    item = restore_doc(item)
+    if not isinstance(item, Doc):
         return item
-    meta = dict(item.meta)
-    changes: dict[str, Any] = {}
-    for name in ("source", "locator"):
-        value = meta.pop(name, None)
-        if isinstance(value, str) and value:
-            changes[name] = value
-    for name in STALE_FIELDS:
-        meta.pop(name, None)
-    return dataclasses.replace(item, meta=meta, **changes)
+    return dataclasses.replace(item, **dict.fromkeys(STALE_FIELDS))
 
 
 def build_pipeline(p: beam.Pipeline, files: list[str], source: str, cfg: DedupJobConfig, output: str) -> None:

@@ -64,9 +64,12 @@ class Node:
     emptied: bool = False  # every line was boilerplate: dropped at the end
 
 
-def node_key(doc: Doc) -> str:
-    """Graph key of a document: id, then locator (ids may repeat across inputs)."""
-    return f"{doc.id}\x00{doc.locator}"
+def node_key(doc: Doc) -> bytes:
+    """Graph key of a document: xxh3-128 of id and locator (ids may repeat across inputs).
+
+    16 bytes whatever the locator's length: the key travels in every band bucket, edge and round.
+    """
+    return xxhash.xxh3_128_digest(f"{doc.id}\x00{doc.locator}".encode("utf-8", "surrogatepass"))
 
 
 def _reiterable(values: Iterable[Any]) -> Iterable[Any]:
@@ -91,7 +94,7 @@ def _counter(name: str) -> Any:
 
 
 def _domain_lines(
-    element: tuple[str, tuple[str, Doc]], cfg: DedupConfig
+    element: tuple[str, tuple[bytes, Doc]], cfg: DedupConfig
 ) -> Iterator[tuple[tuple[str, int], tuple[tuple[Any, ...], str]]]:
     """(content key, (key, Doc)) → ((domain, line hash), (rank, content key)) per distinct line."""
     content, (_, doc) = element
@@ -170,7 +173,7 @@ class PickSurvivorAndStrip(beam.DoFn):
                     self.copies.inc()
                     yield DUP, best[0], dataclasses.replace(doc, drop=EXACT)
 
-    def _strip(self, key: str, node: Node, flagged: set[int]) -> Iterator[tuple[Any, ...]]:
+    def _strip(self, key: bytes, node: Node, flagged: set[int]) -> Iterator[tuple[Any, ...]]:
         text, removed = strip_lines(node.doc.text, flagged) if flagged else (node.doc.text, 0)
         if not removed:
             yield NODE, key, node
@@ -232,7 +235,7 @@ class BandKeys(beam.DoFn):
         self.bands, self.rows = cfg.bands_rows()
         self.signed = _counter("signatures")
 
-    def process(self, element: tuple[str, Node]) -> Iterator[tuple[bytes, Any]]:
+    def process(self, element: tuple[bytes, Node]) -> Iterator[tuple[bytes, Any]]:
         key, node = element
         sig = doc_signature(node.doc.text, node.doc.lang, self.cfg)
         if sig is None:  # no shingles: nothing to compare
@@ -434,12 +437,12 @@ class ConnectedComponents(beam.PTransform):
 # one survivor per cluster
 
 
-def _node_info(kn: tuple[str, Node], cfg: DedupConfig) -> tuple[str, tuple[Any, ...]]:
+def _node_info(kn: tuple[bytes, Node], cfg: DedupConfig) -> tuple[bytes, tuple[Any, ...]]:
     key, node = kn
     return key, (survivor_rank(node.doc, cfg), node.weight, node.min_id, node.doc.id)
 
 
-def _labelled(element: tuple[str, dict[str, Iterable[Any]]]) -> Iterator[tuple[Any, tuple[Any, ...]]]:
+def _labelled(element: tuple[bytes, dict[str, Iterable[Any]]]) -> Iterator[tuple[Any, tuple[Any, ...]]]:
     key, joined = element
     labels, infos = list(joined["label"]), list(joined["info"])
     if labels and infos:
@@ -496,7 +499,7 @@ class ClusterVerdicts(beam.PTransform):
 class ApplyVerdicts(beam.DoFn):
     """(key, {node, dup, verdict}) → Docs: kept with cluster_id/cluster_size, dropped with duplicate_of."""
 
-    def process(self, element: tuple[str, dict[str, Iterable[Any]]]) -> Iterator[Doc]:
+    def process(self, element: tuple[bytes, dict[str, Iterable[Any]]]) -> Iterator[Doc]:
         _, joined = element
         verdicts = list(joined["verdict"])
         for node in joined["node"]:

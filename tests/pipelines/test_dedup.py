@@ -437,3 +437,20 @@ def test_dedup_fields_are_written_only_when_set() -> None:
     kept = dataclasses.replace(doc, cluster_id="a", cluster_size=3)
     assert (kept.to_dict()["cluster_id"], kept.to_dict()["cluster_size"]) == ("a", 3)
     assert Doc.from_dict(kept.to_dict()) == kept
+
+
+def test_records_read_back_get_their_fields_and_lose_stale_dedup_ones() -> None:
+    from pipelines.dedup import restore_record_fields
+    from pipelines.readers import ReaderConfig, doc_from_mapping
+
+    row = {
+        "id": "p1", "text": "a page", "source": "book", "locator": "b.txt#chapter=2",
+        "signals": '{"quality": 0.8}', "cluster_id": "p0", "cluster_size": 3, "duplicate_of": "p0",
+    }
+    doc = restore_record_fields(doc_from_mapping(row, "x.parquet#row=0", "web", ReaderConfig()))
+    assert (doc.source, doc.locator, doc.signals) == ("book", "b.txt#chapter=2", {"quality": 0.8})
+    assert (doc.cluster_id, doc.cluster_size, doc.duplicate_of, doc.drop) == (None, None, None, None)
+    assert not {"signals", "cluster_id", "cluster_size", "duplicate_of"} & set(doc.meta)
+    read = doc_from_mapping({**row, "drop": "quality:short"}, "x:1", "web", ReaderConfig())
+    dropped = restore_record_fields(read)
+    assert dropped.drop == "quality:short"  # an input record that was dropped stays dropped
