@@ -63,6 +63,9 @@ class Node:
     min_id: str = ""  # smallest id among them
     emptied: bool = False  # every line was boilerplate: dropped at the end
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return Node, (self.doc, self.weight, self.min_id, self.emptied)  # compact pickle, as Doc's
+
 
 def node_key(doc: Doc) -> bytes:
     """Graph key of a document: xxh3-128 of id and locator (ids may repeat across inputs).

@@ -64,6 +64,11 @@ class Doc:
                 del d[name]
         return json.dumps(d, ensure_ascii=False, separators=(",", ":"))
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Pickled as the class and a tuple of field values, not a dict with every field name: Beam
+        # pickles each Doc at every shuffle, and this is ~2-3x faster and smaller.
+        return Doc, tuple(getattr(self, name) for name in _ALL_FIELDS)
+
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Doc:
         """Inverse of `to_dict`; unknown keys go into `meta` so nothing is lost."""
@@ -76,7 +81,8 @@ class Doc:
         return doc
 
 
-_WRITTEN_FIELDS = tuple(f.name for f in dataclasses.fields(Doc) if f.name != "html")
+_ALL_FIELDS = tuple(f.name for f in dataclasses.fields(Doc))  # __init__'s positional order
+_WRITTEN_FIELDS = tuple(name for name in _ALL_FIELDS if name != "html")
 
 
 @dataclass(frozen=True)

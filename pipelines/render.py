@@ -860,19 +860,24 @@ def _sft_section(r: dict[str, Any]) -> str:
     cards = []
     for s in r["sft"]:
         cats = [row["category"] for row in s["rows"]]
+        series = [
+            ("before", [row["before_share"] * 100 for row in s["rows"]]),
+            ("after", [row["after_share"] * 100 for row in s["rows"]]),
+        ]
+        has_target = any("target_share" in row for row in s["rows"])
+        if has_target:
+            # not "target": FIXED gives it the colour of "before" (the mix section's pairing)
+            series.append(("target share", [(row.get("target_share") or 0) * 100 for row in s["rows"]]))
         chart = grouped_hbar_chart(
             f"sft-{s['name']}",
             cats,
-            [
-                ("before", [row["before_share"] * 100 for row in s["rows"]]),
-                ("after", [row["after_share"] * 100 for row in s["rows"]]),
-            ],
+            series,
             fmt=lambda v: f"{v:.1f}%",
             width=WIDE_WIDTH,
             label="SFT category shares before and after",
         )
         t = table(
-            ["category", "before", "share", "after", "share", "change"],
+            ["category", "before", "share", "after", "share", "change"] + (["target"] if has_target else []),
             [
                 [
                     row["category"],
@@ -882,9 +887,10 @@ def _sft_section(r: dict[str, Any]) -> str:
                     fmt_pct(row["after_share"]),
                     fmt_pp(row["change_pp"]),
                 ]
+                + ([fmt_pct(row.get("target_share"))] if has_target else [])
                 for row in s["rows"]
             ],
-            numeric=(1, 2, 3, 4, 5),
+            numeric=(1, 2, 3, 4, 5, 6),
         )
         cards.append(
             card(
@@ -1202,7 +1208,8 @@ def render_markdown(r: dict[str, Any]) -> str:
             f"## SFT categories: {sft['name']}",
             "",
             md_table(
-                ["category", "before", "share", "after", "share"],
+                ["category", "before", "share", "after", "share"]
+                + (["target"] if any("target_share" in row for row in sft["rows"]) else []),
                 [
                     [
                         row["category"],
@@ -1211,9 +1218,10 @@ def render_markdown(r: dict[str, Any]) -> str:
                         fmt_int(row["after"]),
                         fmt_pct(row["after_share"]),
                     ]
+                    + ([fmt_pct(row.get("target_share"))] if "target_share" in row else [])
                     for row in sft["rows"]
                 ],
-                (1, 2, 3, 4),
+                (1, 2, 3, 4, 5),
             ),
             "",
         ]

@@ -96,7 +96,8 @@ def read_run_stats(run_dir: str) -> dict[str, Any] | None:
 
 
 def load_sft_stats(path: str) -> dict[str, Any]:
-    """An SFT stats file: {"before": {category: n}, "after": {category: n}} and optionally "name"."""
+    """An SFT stats file: {"before": {category: n}, "after": {category: n}}, optionally "name" and
+    "target": {category: share in [0, 1]} (as `corpusloop sft rebalance` writes in sft_stats.json)."""
     data = read_json(path)
     if not isinstance(data, dict) or not all(isinstance(data.get(k), dict) for k in ("before", "after")):
         raise ValueError(f'{path}: expected {{"before": {{category: n}}, "after": {{category: n}}}}')
@@ -107,12 +108,21 @@ def load_sft_stats(path: str) -> dict[str, Any]:
     name = data.get("name")
     if name is not None and not isinstance(name, str):
         raise ValueError(f"{path}: name must be a string")
-    return {"name": name or Path(path).stem, "before": data["before"], "after": data["after"]}
+    target = data.get("target") or {}
+    if not isinstance(target, dict) or not all(
+        isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 1 for v in target.values()
+    ):
+        raise ValueError(f"{path}: target must map categories to shares in [0, 1]")
+    out = {"name": name or Path(path).stem, "before": data["before"], "after": data["after"]}
+    if target:
+        out["target"] = target
+    return out
 
 
 def sft_section(stats: dict[str, Any]) -> dict[str, Any]:
-    """Counts and shares per category, before and after rebalancing, biggest (after) first."""
-    before, after = stats["before"], stats["after"]
+    """Counts and shares per category, before and after rebalancing, biggest (after) first; with a
+    target, each row also has `target_share` (None for a category the target does not list)."""
+    before, after, target = stats["before"], stats["after"], stats.get("target")
     tb, ta = sum(before.values()), sum(after.values())
     cats = sorted(set(before) | set(after), key=lambda c: (-after.get(c, 0), -before.get(c, 0), c))
     rows = []
@@ -129,6 +139,8 @@ def sft_section(stats: dict[str, Any]) -> dict[str, Any]:
                 "change_pp": round((as_ - bs) * 100, 2),
             }
         )
+        if target:
+            rows[-1]["target_share"] = target.get(c)
     return {"name": stats["name"], "total_before": tb, "total_after": ta, "rows": rows}
 
 

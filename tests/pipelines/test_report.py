@@ -25,7 +25,7 @@ from pipelines.aggregate import (
 from pipelines.readers import ReaderConfig, doc_from_mapping
 from pipelines.records import Doc
 from pipelines.render import render_html, render_markdown
-from pipelines.report import build_report, load_sft_stats, run
+from pipelines.report import build_report, load_sft_stats, run, sft_section
 from pipelines.transforms import PARQUET_JSON_FIELDS
 from tests.chromium import Chromium
 from training.tokenizer import count_tokens
@@ -352,6 +352,27 @@ def test_sft_section(report_run, tmp_path) -> None:
     bad.write_text(json.dumps({"before": {"code": 1}}))
     with pytest.raises(ValueError, match="expected"):
         load_sft_stats(str(bad))
+    bad.write_text(json.dumps({**SFT, "target": {"code": 1.5}}))
+    with pytest.raises(ValueError, match="shares in"):
+        load_sft_stats(str(bad))
+
+
+def test_sft_section_with_target(tmp_path) -> None:
+    """`corpusloop sft rebalance` writes a target beside before/after: shares vs target in every output."""
+    path = tmp_path / "sft_stats.json"
+    path.write_text(json.dumps({**SFT, "target": {"code": 0.6, "math": 0.4}}))
+    stats = load_sft_stats(str(path))
+    s = sft_section(stats)
+    assert [(x["category"], x["after_share"], x["target_share"]) for x in s["rows"]] == [
+        ("math", 0.5, 0.4),
+        ("code", 0.5, 0.6),
+    ]
+    empty = {"default": True, "vocab_size": 1}
+    r = build_report(build_aggregate([]), None, name="sft", tokenizer=empty, sft=[stats])
+    assert r["sft"] == [s]
+    assert "| math | 30 | 75.0% | 20 | 50.0% | 40.0% |" in render_markdown(r)
+    html = render_html(r)
+    assert html.count("· target share:") == 2 and "<th class=n>target</th>" in html
 
 
 def test_outputs_and_markdown(report_run) -> None:

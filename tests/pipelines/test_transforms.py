@@ -127,3 +127,15 @@ def test_error_record_json_has_locator() -> None:
         "detail": "x",
         "source": "web",
     }
+
+
+def test_doc_pickles_as_a_tuple_and_round_trips_every_field() -> None:
+    import dataclasses as dc
+    import pickle
+
+    values = {f.name: f"value {i}" for i, f in enumerate(dc.fields(Doc))}
+    values.update(meta={"k": [1, 2]}, signals={"quality": 0.5}, cluster_size=3, lang_score=0.9)
+    doc = Doc(**values)
+    data = pickle.dumps(doc, 5)
+    assert pickle.loads(data) == doc
+    assert b"duplicate_of" not in data  # field values only, not names

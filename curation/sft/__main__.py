@@ -1,0 +1,7 @@
+"""`python -m curation.sft ...` = `corpusloop sft ...`."""
+
+import sys
+
+from curation.sft.cli import main
+
+sys.exit(main())

@@ -1,0 +1,24 @@
+"""The SFT jobs' config (configs/sft.yaml): `filter:`, `dedup:` and `rebalance:` sections."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from curation.sft.dedup import SFTDedupConfig
+from curation.sft.filters import FilterConfig
+from curation.sft.rebalance import RebalanceConfig
+from pipelines.config import configs_dir, from_mapping, load_yaml
+
+
+@dataclass(frozen=True)
+class SFTConfig:
+    filter: FilterConfig = field(default_factory=FilterConfig)
+    dedup: SFTDedupConfig = field(default_factory=SFTDedupConfig)
+    rebalance: RebalanceConfig = field(default_factory=RebalanceConfig)
+
+
+def load_sft_config(path: str | Path | None = None) -> SFTConfig:
+    """configs/sft.yaml (or `path`); a misspelled key is an error."""
+    path = Path(path) if path else configs_dir() / "sft.yaml"
+    return from_mapping(SFTConfig, load_yaml(path), str(path))
