@@ -34,7 +34,9 @@ log = logging.getLogger("corpusloop.report")
 
 # Stages in the order the corpus job runs them (pipelines.stages.build_stages, then dedup);
 # a stage not listed here goes last, in name order.
-STAGE_ORDER = ("read", "extract", "normalize", "langid", "compliance", "signals", "quality", "dedup")
+STAGE_ORDER = (
+    "read", "extract", "normalize", "langid", "compliance", "signals", "quality", "quality_model", "dedup",
+)
 REPORT_FILES = ("report.html", "report.json", "report.md")
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from classifiers.langid import LanguageIdentifier, script_shares
+from classifiers.quality import QualityModel
 from compliance.icp import find_icp
 from compliance.policy import ComplianceChecker, CompliancePolicy, load_policy, policy_from_mapping
 from pipelines.config import ConfigError, configs_dir, from_mapping, load_yaml
@@ -21,7 +22,14 @@ from pipelines.records import Doc, ErrorRecord
 from pipelines.text.extract import ExtractConfig, extract_main_text
 from pipelines.text.minhash import DedupConfig
 from pipelines.text.normalize import NormalizeConfig, normalize_text
-from pipelines.text.quality import QualityConfig, compute_signals, decide, load_quality_config
+from pipelines.text.quality import (
+    QualityConfig,
+    QualityModelConfig,
+    compute_signals,
+    decide,
+    load_quality_config,
+    with_model_base,
+)
 from pipelines.text.words import words
 
 SOURCES = ("web", "book", "literature")
@@ -80,7 +88,7 @@ def load_corpus_config(path: str | Path | None = None) -> CorpusConfig:
             qpath = path.parent / qpath
         quality_cfg = load_quality_config(qpath)
     elif isinstance(quality, dict):
-        quality_cfg = from_mapping(QualityConfig, quality, "quality")
+        quality_cfg = with_model_base(from_mapping(QualityConfig, quality, "quality"), path.parent)
     elif quality is None:
         quality_cfg = load_quality_config()
     else:
@@ -251,6 +259,43 @@ class QualityRulesStage(Stage):
         return self.dropped(doc, reason) if reason else doc
 
 
+class QualityModelStage(Stage):
+    """Model-based quality (classifiers.quality): score first into `signals["quality"]`, then drop
+    documents of the configured sources below their language's threshold (`quality_model:low_score`).
+
+    With no model configured it passes every document through unchanged. Documents in a language the
+    model was not trained on pass unscored. The model loads in `setup()`, once per worker.
+    """
+
+    name = "quality_model"
+
+    def __init__(self, cfg: QualityModelConfig) -> None:
+        self.cfg = cfg
+        self.model: QualityModel | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "model": None}  # fastText objects do not pickle; setup() reloads
+
+    def setup(self) -> None:
+        if self.cfg.path is not None and self.model is None:
+            self.model = QualityModel.load(self.cfg.path)
+
+    def process(self, doc: Doc) -> Doc:
+        if self.cfg.path is None:
+            return doc
+        if self.model is None:
+            self.setup()
+        assert self.model is not None and doc.lang is not None, "language id runs before the quality model"
+        if doc.lang not in self.model.languages:
+            return doc
+        score = self.model.score(doc.text, doc.lang)
+        doc = dataclasses.replace(doc, signals={**doc.signals, "quality": score})
+        threshold = self.cfg.threshold.get(doc.lang)
+        if threshold is not None and doc.source in self.cfg.sources and score < threshold:
+            return self.dropped(doc, "low_score")
+        return doc
+
+
 def build_stages(cfg: CorpusConfig) -> list[Stage]:
     """The cleaning chain in order. Dedup runs after it, over the kept set, when `dedup.enabled`."""
     return [
@@ -260,6 +305,7 @@ def build_stages(cfg: CorpusConfig) -> list[Stage]:
         ComplianceStage(cfg.compliance),
         QualitySignalsStage(),
         QualityRulesStage(cfg.quality),
+        QualityModelStage(cfg.quality.model),
     ]
 
 

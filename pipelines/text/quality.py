@@ -31,6 +31,7 @@ Where this differs from datatrove (all deliberate, all small):
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -232,17 +233,43 @@ class LiteratureConfig(LongFormConfig):
 
 
 @dataclass(frozen=True)
+class QualityModelConfig:
+    """The model-based classifier (classifiers.quality) after the rules: score, then threshold.
+
+    Every kept document of a language the model knows gets `signals["quality"]`; one from `sources`
+    scoring below its language's threshold is dropped as `quality_model:low_score`.
+    """
+
+    path: str | None = None  # model folder from `corpusloop quality train`; None: the stage passes through
+    # Score below which a document is dropped; a language left out (or null) is scored, never dropped.
+    # 0.5: the models are trained on balanced classes (DCLM keeps the top 10% instead: retune per run).
+    threshold: dict[str, float | None] = field(default_factory=lambda: {"zh": 0.5, "en": 0.5})
+    sources: tuple[str, ...] = ("web",)  # books and literature are the positives: scored, not filtered
+
+
+@dataclass(frozen=True)
 class QualityConfig:
     en: EnglishWebConfig = field(default_factory=EnglishWebConfig)  # lang "en", source "web"
     zh: ChineseWebConfig = field(default_factory=ChineseWebConfig)  # lang "zh", source "web"
     book: LongFormConfig = field(default_factory=LongFormConfig)  # source "book", either language
     literature: LiteratureConfig = field(default_factory=LiteratureConfig)  # source "literature"
+    model: QualityModelConfig = field(default_factory=QualityModelConfig)  # off until `path` is set
 
 
 def load_quality_config(path: str | Path | None = None) -> QualityConfig:
-    """Thresholds from YAML (default `configs/quality.yaml`); a misspelled key raises ConfigError."""
+    """Thresholds from YAML (default `configs/quality.yaml`); a misspelled key raises ConfigError.
+    A relative `model.path` is taken relative to the YAML file."""
     path = Path(path) if path else configs_dir() / "quality.yaml"
-    return from_mapping(QualityConfig, load_yaml(path), str(path))
+    return with_model_base(from_mapping(QualityConfig, load_yaml(path), str(path)), path.parent)
+
+
+def with_model_base(cfg: QualityConfig, base: Path) -> QualityConfig:
+    """`cfg` with a relative `model.path` made absolute against the folder `base`."""
+    model_path = cfg.model.path
+    if model_path is None or Path(model_path).is_absolute():
+        return cfg
+    model = dataclasses.replace(cfg.model, path=str((base / model_path).resolve()))
+    return dataclasses.replace(cfg, model=model)
 
 
 # --- signals --------------------------------------------------------------------------------------
