@@ -29,7 +29,10 @@ demo: install
 	  --input 'samples/books/*.txt' --source book \
 	  --input 'samples/literature/*.jsonl' --source literature \
 	  --output out/demo
-	$(BIN)/corpusloop report --run out/demo --output out/demo/report
+	# SFT side: filter, dedup, classify, rebalance, train, evaluate, two loop steps with simulated annotators
+	$(BIN)/python -m curation.demo --output out/demo
+	$(BIN)/corpusloop report --run out/demo --output out/demo/report \
+	  --sft-stats out/demo/sft/rebalance/sft_stats.json out/demo/loop/iter_002/sft_stats.json
 
 # The report's browser test needs Debian's chromium and a CJK font; it skips with a message if
 # they cannot be installed (no root, no apt).

@@ -44,7 +44,7 @@ from classifiers.instruction import (
     seed_examples,
 )
 from classifiers.taxonomy import Taxonomy, TaxonomyError, load_taxonomy
-from curation.sft.formats import FORMATS, FormatError, read_sft, record_to_item, write_items
+from curation.sft.formats import FORMATS, FormatError, detect_format, read_sft, record_to_item, write_items
 from curation.sft.records import SFTError, SFTRecord, instruction_text
 
 BATCH = 2048  # texts per predict call
@@ -277,6 +277,14 @@ def run_predict(args: argparse.Namespace) -> dict[str, Any]:
     errors: list[SFTError] = []
     counts: Counter[str] = Counter()
     n_read = n_uncertain = 0
+    # "same": the input file's format (records in the record format keep the meta of the format they
+    # were first read in, which must not decide how this file is written)
+    out_fmt = args.output_format
+    if out_fmt == "same":
+        try:
+            out_fmt = args.format if args.format != "auto" else detect_format(args.input)
+        except FormatError:
+            out_fmt = "record"  # no readable item: every item becomes an error below
 
     def items() -> Iterator[dict[str, Any]]:
         nonlocal n_read, n_uncertain
@@ -294,10 +302,8 @@ def run_predict(args: argparse.Namespace) -> dict[str, Any]:
             for rec, p in zip(recs, preds, strict=True):
                 rec = replace(rec, category=p.category, category_score=p.score,
                               meta={**rec.meta, "uncertain": p.uncertain})
-                name = (rec.meta.get("format") or {}).get("name", "record")
-                fmt = name if args.output_format == "same" else args.output_format
                 try:
-                    item = record_to_item(rec, fmt if fmt in FORMATS else "record")
+                    item = record_to_item(rec, out_fmt)
                 except FormatError as exc:
                     errors.append(SFTError(rec.locator or rec.id, "unwritable", str(exc), stage="write"))
                     continue

@@ -95,3 +95,19 @@ def test_missing_input_is_one_line_error(tmp_path: Path, capsys: pytest.CaptureF
     missing = str(tmp_path / "nope.jsonl")
     assert main(["predict", "--input", missing, "--output", str(tmp_path / "o.jsonl")]) == 1
     assert "no such input file" in capsys.readouterr().err
+
+
+def test_predict_on_record_files_writes_records_whatever_their_first_format(tmp_path: Path) -> None:
+    from curation.sft.formats import read_sft, write_sft
+
+    alpaca = _write_jsonl(tmp_path / "a.jsonl", ALPACA[:2])
+    sharegpt = _write_jsonl(tmp_path / "s.jsonl", [{"conversations": [
+        {"from": "human", "value": "计算 48 除以 6 等于多少？"}, {"from": "gpt", "value": "8"}]}])
+    records = [r for path in (alpaca, sharegpt) for r in read_sft(path)]
+    mixed = tmp_path / "records.jsonl"
+    write_sft(records, mixed, "record")  # records remember alpaca / sharegpt in their meta
+    out = tmp_path / "out.jsonl"
+    assert main(["predict", "--input", str(mixed), "--output", str(out)]) == 0
+    back = list(read_sft(out))
+    assert len(back) == 3 and not [r for r in back if not hasattr(r, "messages")]  # no errors
+    assert [r.category for r in back] == ["code", "translation", "math"]
