@@ -244,12 +244,13 @@ def train(cfg: TrainConfig, resume: bool = False, stop_after: int | None = None,
               f"{len(rows)} rows "
               f"({'packed' if cfg.packing else 'padded'}), {world} process(es) on {device}", flush=True)
 
-    def run_eval(at: int) -> None:
+    def run_eval(at: int, ckpt: Path | None) -> None:
         if cfg.eval and main_proc:
             with autocast():
                 evaluate_model(model, fmt, cfg.eval, out, at,
                                EvalConfig(max_new_tokens=cfg.eval_max_new_tokens,
-                                          max_examples=cfg.eval_max_examples))
+                                          max_examples=cfg.eval_max_examples),
+                               checkpoint=str(ckpt) if ckpt else None)
         if world > 1:
             dist.barrier()
 
@@ -269,7 +270,7 @@ def train(cfg: TrainConfig, resume: bool = False, stop_after: int | None = None,
 
         bar = tqdm(total=cfg.max_steps, initial=step, desc="train", dynamic_ncols=True)
     log = (out / "train_log.jsonl").open("a", encoding="utf-8") if main_proc else None
-    last_ckpt = None
+    last_ckpt, saved_at = None, -1
     end = cfg.max_steps if stop_after is None else min(cfg.max_steps, stop_after)
     t0, tokens_seen = time.perf_counter(), 0
     model.train()
@@ -311,10 +312,10 @@ def train(cfg: TrainConfig, resume: bool = False, stop_after: int | None = None,
                                   "tokens": n_tokens, "tokens_per_s": tok_s}) + "\n")
             log.flush()
         if (cfg.save_every and step % cfg.save_every == 0) or step == end:
-            last_ckpt = checkpoint(step)
+            last_ckpt, saved_at = checkpoint(step), step
         if (cfg.eval_every and step % cfg.eval_every == 0) or step == cfg.max_steps:
             model.eval()
-            run_eval(step)
+            run_eval(step, last_ckpt if saved_at == step else None)  # eval.json names the weights it scored
             model.train()
     if bar is not None:
         bar.close()

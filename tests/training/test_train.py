@@ -111,6 +111,7 @@ def test_cli_trains_evaluates_and_appends_history(tmp_path, capsys) -> None:
     assert [h["step"] for h in history] == [2, 4]
     latest = json.loads((out / "eval.json").read_text())
     assert latest["step"] == 4 and set(latest["categories"]) >= {"math", "classification", "rewrite"}
+    assert [Path(h["checkpoint"]).name for h in history] == ["step_000002", "step_000004"]  # what was scored
     assert (out / "eval.png").stat().st_size > 1000
     assert (out / "checkpoints" / "latest.txt").read_text().strip() == "step_000004"
     assert sorted(p.name for p in (out / "checkpoints").glob("step_*")) == ["step_000004"]  # kept: 1
