@@ -32,7 +32,8 @@ demo: install
 	# SFT side: filter, dedup, classify, rebalance, train, evaluate, two loop steps with simulated annotators
 	$(BIN)/python -m curation.demo --output out/demo
 	$(BIN)/corpusloop report --run out/demo --output out/demo/report \
-	  --sft-stats out/demo/sft/rebalance/sft_stats.json out/demo/loop/iter_002/sft_stats.json
+	  --sft-stats out/demo/sft/rebalance/sft_stats.json out/demo/loop/iter_002/sft_stats.json \
+	  --loop-report out/demo/loop/report/loop_report.json
 
 # The report's browser test needs Debian's chromium and a CJK font; it skips with a message if
 # they cannot be installed (no root, no apt).

@@ -365,6 +365,51 @@ def histogram_chart(
     return _svg(name, width, y + lh + 2, body + legend, label or name)
 
 
+def line_chart(
+    name: str,
+    x_labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    *,
+    fmt: Formatter = fmt_compact,
+    width: float = CHART_WIDTH,
+    height: float = 220,
+    label: str = "",
+) -> str:
+    """One line per (name, values over `x_labels`), a shared y axis from 0, a legend below; None is a gap."""
+    left, right, top, bottom = 56, 30, 8, 22
+    plot_w, plot_h = width - left - right, height - top - bottom
+    vmax = max([v for _, vs in series for v in vs if v is not None] + [0.0]) or 1.0
+    colors = colors_for([n for n, _ in series])
+    n = max(len(x_labels), 1)
+
+    def px(i: int) -> float:
+        return left + (plot_w * i / (n - 1) if n > 1 else plot_w / 2)
+
+    def py(v: float) -> float:
+        return top + plot_h * (1 - v / vmax)
+
+    body = [f'<line x1="{left}" y1="{top + plot_h:.1f}" x2="{left + plot_w:.1f}" y2="{top + plot_h:.1f}" '
+            'stroke="#999"/>']
+    for k in range(5):
+        v = vmax * k / 4
+        body.append(_text(left - 6, py(v) + 4, fmt(v), size=11, anchor="end", fill="#555"))
+    for i, x in enumerate(x_labels):
+        body.append(_text(px(i), top + plot_h + 16, x, size=11, anchor="middle", fill="#555"))
+    for k, (sname, values) in enumerate(series):
+        c = colors[sname]
+        dash = ' stroke-dasharray="6,3"' if k >= len(PALETTE) else ""  # colours repeat past the palette
+        points = [(px(i), py(v), v) for i, v in enumerate(values) if v is not None]
+        if len(points) > 1:
+            path = " ".join(f"{x:.1f},{y:.1f}" for x, y, _ in points)
+            body.append(f'<polyline points="{path}" fill="none" stroke="{c}" stroke-width="2"{dash}/>')
+        for (x, y, v), xl in zip(points, [x for x, v in zip(x_labels, values, strict=False) if v is not None],
+                                 strict=False):
+            body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{c}"><title>{esc(sname)} '
+                        f"{esc(xl)}: {esc(fmt(v))}</title></circle>")
+    legend, lh = _legend([(sname, colors[sname]) for sname, _ in series], left, height + 4, plot_w)
+    return _svg(name, width, height + 4 + lh, body + legend, label or name)
+
+
 def waterfall_chart(
     name: str,
     start: float,
@@ -903,6 +948,28 @@ def _sft_section(r: dict[str, Any]) -> str:
     return section("sft", "SFT categories, before and after rebalancing", cards)
 
 
+def _loop_section(r: dict[str, Any]) -> str:
+    lp = r["loop"]
+    xs = [f"iter {i}" for i in lp["iterations"]]
+    scores = line_chart(
+        "loop-scores", xs, [(row["category"], row["scores"]) for row in lp["rows"]],
+        fmt=lambda v: f"{v:.3g}", width=WIDE_WIDTH, label="score per category over loop iterations",
+    )
+    t = table(
+        ["category", "first", "last", "change", "weight (first → last)", "cause"],
+        [
+            [row["category"], f"{row['first']:.4g}" if row["first"] is not None else "–",
+             f"{row['last']:.4g}" if row["last"] is not None else "–",
+             f"{row['change']:+.3g}" if row["change"] is not None else "–",
+             f"{fmt_pct(row['weight_first'])} → {fmt_pct(row['weight_last'])}", row["cause"] or ""]
+            for row in lp["rows"]
+        ],
+        numeric=(1, 2, 3),
+    )
+    title = f"{lp['metric']} per category, {len(xs)} iterations of {lp['run']}"
+    return section("loop", "The data loop: scores per category", [card(title, scores, t, wide=True)])
+
+
 def _compare_section(r: dict[str, Any]) -> str:
     c = r["compare"]
     names = {
@@ -1052,6 +1119,8 @@ def render_html(r: dict[str, Any]) -> str:
         add("compliance", "PII & sensitive", _compliance_section(r))
     if r.get("sft"):
         add("sft", "SFT", _sft_section(r))
+    if r.get("loop"):
+        add("loop", "Loop", _loop_section(r))
     notes = ""
     if r["notes"]:
         notes = (
@@ -1222,6 +1291,23 @@ def render_markdown(r: dict[str, Any]) -> str:
                     for row in sft["rows"]
                 ],
                 (1, 2, 3, 4, 5),
+            ),
+            "",
+        ]
+    lp = r.get("loop")
+    if lp:
+        its = [f"iter {i}" for i in lp["iterations"]]
+        out += [
+            f"## The data loop: {lp['metric']} per category ({lp['run']})",
+            "",
+            md_table(
+                ["category", *its, "weight (last)", "cause"],
+                [
+                    [row["category"], *[("–" if v is None else f"{v:.4g}") for v in row["scores"]],
+                     fmt_pct(row["weight_last"]), row["cause"] or ""]
+                    for row in lp["rows"]
+                ],
+                tuple(range(1, len(its) + 2)),
             ),
             "",
         ]

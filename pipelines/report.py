@@ -1,14 +1,16 @@
 """The data-mix report of a corpus run: one self-contained HTML page, report.json and report.md.
 
     python -m pipelines.report --run out/run1 --output out/run1/report \
-        [--compare out/run0] [--sft-stats sft_stats.json ...] [--tokenizer DIR] [any Beam option]
+        [--compare out/run0] [--sft-stats sft_stats.json ...] [--loop-report loop_report.json]
+        [--tokenizer DIR] [any Beam option]
 
 Reads RUN/kept/ and RUN/dropped/ (JSONL, JSONL.gz or Parquet shards) and RUN/stats.json, and
 writes OUT/report.html (inline SVG charts, no network), OUT/report.json and OUT/report.md:
 shares by language, source and hosting country, top domains, the drop waterfall (documents and
 tokens lost per stage and reason), tokens per source and language with the project's tokenizer,
 length and duplicate-cluster histograms, PII and sensitive-content counts, SFT category counts
-before and after rebalancing (`--sft-stats`), and the changes against a second run (`--compare`).
+before and after rebalancing (`--sft-stats`), the data loop's scores per category over its
+iterations (`--loop-report`), and the changes against a second run (`--compare`).
 The aggregation is a Beam job (`pipelines.aggregate`); the page is rendered from its small result.
 """
 
@@ -119,6 +121,46 @@ def load_sft_stats(path: str) -> dict[str, Any]:
     if target:
         out["target"] = target
     return out
+
+
+def _num_or_none(v: Any) -> bool:
+    return v is None or (isinstance(v, int | float) and not isinstance(v, bool))
+
+
+def load_loop_report(path: str) -> dict[str, Any]:
+    """A loop report (`corpusloop loop report` → loop_report.json): "iterations": [n], "scores":
+    {category: [score per iteration]}, and optionally "metric", "run", "weights" (same shape) and
+    "causes" ({category: [cause per iteration]})."""
+    data = read_json(path)
+    its = data.get("iterations") if isinstance(data, dict) else None
+    if not isinstance(its, list) or not its or not isinstance(data.get("scores"), dict):
+        raise ValueError(f'{path}: expected {{"iterations": [...], "scores": {{category: [...]}}}}')
+    for key in ("scores", "weights"):
+        for category, values in (data.get(key) or {}).items():
+            if not isinstance(values, list) or len(values) != len(its) or not all(map(_num_or_none, values)):
+                raise ValueError(f"{path}: {key}[{category!r}] must be {len(its)} numbers (or null)")
+    return data
+
+
+def loop_section(data: dict[str, Any], run_name: str = "") -> dict[str, Any]:
+    """Per category: scores over the iterations, first/last/change, weights first/last and the last cause;
+    weakest (last score) first."""
+    weights, causes = data.get("weights") or {}, data.get("causes") or {}
+    rows = []
+    for category, scores in data["scores"].items():
+        present = [v for v in scores if v is not None]
+        first, last = (present[0], present[-1]) if present else (None, None)
+        ws = [w for w in weights.get(category, []) if w is not None]
+        cs = [c for c in causes.get(category, []) if c]
+        rows.append({
+            "category": category, "scores": scores, "first": first, "last": last,
+            "change": None if first is None else last - first,
+            "weight_first": ws[0] if ws else None, "weight_last": ws[-1] if ws else None,
+            "cause": cs[-1] if cs else None,
+        })
+    rows.sort(key=lambda r: (r["last"] is None, r["last"] if r["last"] is not None else 0.0, r["category"]))
+    return {"run": data.get("run") or run_name, "metric": data.get("metric") or "score",
+            "iterations": data["iterations"], "rows": rows}
 
 
 def sft_section(stats: dict[str, Any]) -> dict[str, Any]:
@@ -289,6 +331,7 @@ def build_report(
     sft: list[dict[str, Any]] | None = None,
     baseline: dict[str, Any] | None = None,
     mix: dict[str, Any] | None = None,
+    loop: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The report dict (report.json) of one aggregate; `baseline`: another run's report, to compare with."""
     notes: list[str] = []
@@ -333,6 +376,7 @@ def build_report(
         "clusters": None,
         "compliance": None,
         "sft": [sft_section(s) for s in sft or []],
+        "loop": loop_section(loop) if loop else None,
         "compare": None,
         "mix": mix,
         "notes": notes,
@@ -434,6 +478,8 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, list[str]]:
         metavar="FILE",
         help='SFT category counts: {"before": {category: n}, "after": {category: n}}',
     )
+    parser.add_argument("--loop-report", metavar="FILE",
+                        help="loop_report.json (`corpusloop loop report`): scores per category by iteration")
     parser.add_argument("--output", required=True, metavar="OUT", help="folder for report.{html,json,md}")
     parser.add_argument("--tokenizer", metavar="DIR", help="tokenizer folder (default: the project's)")
     parser.add_argument("--top-domains", type=int, default=TOP_K, metavar="N", help=f"default {TOP_K}")
@@ -449,6 +495,7 @@ def run(argv: list[str] | None = None, save_main_session: bool = True) -> dict[s
         if not FileSystems.exists(FileSystems.join(run_dir, "kept")):
             raise FileNotFoundError(f"{run_dir}: no kept/ folder; is it a corpus run?")
     sft = [load_sft_stats(path) for path in args.sft_stats]
+    loop = load_loop_report(args.loop_report) if args.loop_report else None
     tokenizer = tokenizer_info(args.tokenizer)
     out = args.output.rstrip("/")
     if not FileSystems.exists(out):
@@ -465,6 +512,7 @@ def run(argv: list[str] | None = None, save_main_session: bool = True) -> dict[s
         tokenizer=tokenizer,
         sft=sft,
         baseline=baseline,
+        loop=loop,
     )
     paths = write_report(report, out)
     print(f"corpusloop report → {paths[0]} (+ report.json, report.md)", flush=True)

@@ -25,7 +25,7 @@ from pipelines.aggregate import (
 from pipelines.readers import ReaderConfig, doc_from_mapping
 from pipelines.records import Doc
 from pipelines.render import render_html, render_markdown
-from pipelines.report import build_report, load_sft_stats, run, sft_section
+from pipelines.report import build_report, load_loop_report, load_sft_stats, loop_section, run, sft_section
 from pipelines.transforms import PARQUET_JSON_FIELDS
 from tests.chromium import Chromium
 from training.tokenizer import count_tokens
@@ -373,6 +373,32 @@ def test_sft_section_with_target(tmp_path) -> None:
     assert "| math | 30 | 75.0% | 20 | 50.0% | 40.0% |" in render_markdown(r)
     html = render_html(r)
     assert html.count("· target share:") == 2 and "<th class=n>target</th>" in html
+
+
+def test_loop_scores_over_iterations_in_every_output(tmp_path) -> None:
+    """`corpusloop loop report` → loop_report.json → a line chart and a table, weakest category first."""
+    path = tmp_path / "loop_report.json"
+    path.write_text(json.dumps({
+        "run": "out/loop", "metric": "inv_ppl", "iterations": [1, 2],
+        "scores": {"math": [0.2, 0.5], "code": [0.3, None]},
+        "weights": {"math": [0.5, 0.7], "code": [0.5, 0.3]},
+        "causes": {"math": ["poor_results", "too_little_data"], "code": ["poor_results", None]},
+    }))
+    loop = loop_section(load_loop_report(str(path)))
+    assert [(r["category"], r["first"], r["last"], r["weight_last"], r["cause"]) for r in loop["rows"]] == [
+        ("code", 0.3, 0.3, 0.3, "poor_results"), ("math", 0.2, 0.5, 0.7, "too_little_data"),
+    ]
+    assert loop["rows"][1]["change"] == pytest.approx(0.3)
+    empty = {"default": True, "vocab_size": 1}
+    data = load_loop_report(str(path))
+    r = build_report(build_aggregate([]), None, name="loop", tokenizer=empty, loop=data)
+    assert r["loop"] == loop
+    html = render_html(r)
+    assert 'data-chart="loop-scores"' in html and html.count("<polyline") == 1  # code has one point
+    assert "| math | 0.2 | 0.5 | 70.0% | too_little_data |" in render_markdown(r)
+    path.write_text(json.dumps({"iterations": [1, 2], "scores": {"math": [0.1]}}))
+    with pytest.raises(ValueError, match=r"scores\['math'\] must be 2 numbers"):
+        load_loop_report(str(path))
 
 
 def test_outputs_and_markdown(report_run) -> None:
