@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -46,12 +47,12 @@ from classifiers.instruction import (
 from classifiers.taxonomy import Taxonomy, TaxonomyError, load_taxonomy
 from curation.sft.formats import FORMATS, FormatError, detect_format, read_sft, record_to_item, write_items
 from curation.sft.records import SFTError, SFTRecord, instruction_text
+from pipelines.jobs import AccountingError, job_main
 
 BATCH = 2048  # texts per predict call
 
 
-class AccountingError(RuntimeError):
-    """read != used + skipped + errors."""
+log = logging.getLogger("corpusloop.classify")
 
 
 def _label(rec: SFTRecord, field: str) -> Any:
@@ -363,14 +364,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     """Run `train`, `eval` or `predict`; bad input is one line on stderr and exit status 1."""
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    return job_main(run, sys.argv[1:] if argv is None else argv, log)
+
+
+def run(argv: list[str] | None) -> Any:
+    """One sub-command; returns what it returns (stats or the fitted classifier's report)."""
+    args = parse_args(argv)
     jobs = {"train": train, "eval": run_eval, "predict": run_predict}
-    try:
-        jobs[args.command](args)
-    except (FileNotFoundError, ValueError, AccountingError, FormatError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    return jobs[args.command](args)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Callable
 from typing import Any
 
 import apache_beam as beam
@@ -24,6 +23,8 @@ from apache_beam.options.pipeline_options import PipelineOptions, SetupOptions
 from compliance.geo import describe_database
 from pipelines.config import dump_yaml
 from pipelines.dedup_transforms import Deduplicate
+from pipelines.jobs import AccountingError as AccountingError  # raised by run(); importable here too
+from pipelines.jobs import check_accounting, job_main
 from pipelines.stages import SOURCES, CorpusConfig, build_stages, load_corpus_config
 from pipelines.transforms import (
     DROPPED,
@@ -43,10 +44,6 @@ from pipelines.transforms import (
 )
 
 log = logging.getLogger("corpusloop.corpus")
-
-
-class AccountingError(RuntimeError):
-    """read != kept + dropped + errors: a record was lost or counted twice."""
 
 
 def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, list[str]]:
@@ -197,31 +194,6 @@ def run(argv: list[str] | None = None, save_main_session: bool = True) -> dict[s
     print(summary(stats, output), flush=True)
     check_accounting(stats)
     return stats
-
-
-def check_accounting(stats: dict[str, Any]) -> None:
-    """Raise AccountingError unless read = kept + dropped + errors."""
-    if not stats["accounted"]:
-        raise AccountingError(
-            f"read={stats['read']} but kept + dropped + errors = "
-            f"{stats['kept'] + stats['dropped'] + stats['errors']}"
-        )
-
-
-def job_main(
-    run_job: Callable[[list[str] | None], Any], argv: list[str] | None, logger: logging.Logger
-) -> int:
-    """Entry point shared by the jobs: quiet Beam start-up logs, run; bad input is one line and exit 1."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logger.setLevel(logging.INFO)
-    # The local job service relays every worker's start-up warnings; they say nothing about the data.
-    logging.getLogger("apache_beam.runners.portability.local_job_service").setLevel(logging.ERROR)
-    try:
-        run_job(argv)
-    except (FileNotFoundError, AccountingError, ValueError) as exc:  # ConfigError is a ValueError
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,8 +27,9 @@ from apache_beam.io.filesystems import FileSystems
 
 from pipelines.aggregate import restore_doc
 from pipelines.config import configs_dir, dump_yaml, from_mapping, load_yaml
-from pipelines.corpus import beam_options, check_accounting, clear_outputs, job_main, read_stats, summary
+from pipelines.corpus import beam_options, clear_outputs, read_stats, summary
 from pipelines.dedup_transforms import Deduplicate
+from pipelines.jobs import check_accounting, job_main
 from pipelines.readers import ReaderConfig
 from pipelines.records import Doc
 from pipelines.stages import SOURCES, OutputConfig

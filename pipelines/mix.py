@@ -43,7 +43,8 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
 from pipelines.aggregate import AggregateDocs, CountTokens, ReadCorpus, SumFn, tokenizer_info
-from pipelines.corpus import beam_options, clear_outputs, job_main
+from pipelines.corpus import beam_options, clear_outputs
+from pipelines.jobs import job_main
 from pipelines.records import Doc
 from pipelines.report import build_report, write_report
 from pipelines.transforms import WriteSortedShards, is_kept_doc, read_json, write_json

@@ -37,7 +37,7 @@ from apache_beam.io.filesystems import FileSystems
 from classifiers.langid import LanguageIdentifier
 from classifiers.quality import LANGS, QualityModel, QualityModelParams
 from pipelines.aggregate import restore_doc
-from pipelines.corpus import job_main
+from pipelines.jobs import job_main
 from pipelines.readers import ReaderConfig, read_stream
 from pipelines.records import Doc
 

@@ -27,7 +27,8 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
 from pipelines.aggregate import TOP_K, AggregateDocs, CountTokens, ReadCorpus, tokenizer_info
-from pipelines.corpus import beam_options, job_main
+from pipelines.corpus import beam_options
+from pipelines.jobs import job_main
 from pipelines.records import Doc
 from pipelines.render import render_html, render_markdown
 from pipelines.transforms import is_error, read_json, write_json

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections import Counter
 from collections.abc import Iterable
@@ -30,6 +31,7 @@ from curation.sft.distribution import category_of, distribution, distribution_ta
 from curation.sft.formats import FORMATS, FormatError, read_sft, record_to_item, write_items
 from curation.sft.records import SFTError, SFTRecord, answer_text, instruction_text
 from pipelines.config import dump_yaml, to_mapping
+from pipelines.jobs import check_accounting, job_main
 
 COMMANDS = {
     "convert": "write SFT data in another format (items it cannot express go to errors)",
@@ -40,8 +42,7 @@ COMMANDS = {
 }
 
 
-class AccountingError(RuntimeError):
-    """read != kept + dropped + errors."""
+log = logging.getLogger("corpusloop.sft")
 
 
 def _progress(items: Iterable[Any], desc: str, total: int | None = None) -> Iterable[Any]:
@@ -258,21 +259,13 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
     stats["config"] = to_mapping(cfg)
     _write_json(out / "stats.json", stats)
     print(summary(stats, str(out)), flush=True)
-    if not stats["accounted"]:
-        raise AccountingError(
-            f"read={read} but kept + dropped + errors = {stats['kept'] + stats['dropped'] + stats['errors']}"
-        )
+    check_accounting(stats)
     return stats
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `corpusloop sft`: 0 on success, 1 on bad input or an accounting mismatch."""
-    try:
-        run(argv)
-    except (FileNotFoundError, ValueError, AccountingError) as exc:  # ConfigError is a ValueError
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    return job_main(run, argv, log)
 
 
 if __name__ == "__main__":
