@@ -100,6 +100,18 @@ def beam_options(beam_args: list[str], save_main_session: bool) -> PipelineOptio
     return options
 
 
+def prepare_output(output: str, cfg: Any = None) -> None:
+    """Create the output folder, or remove an earlier run's shards from it so no stale file mixes in;
+    with `cfg`, save it there as config.yaml."""
+    if not FileSystems.exists(output):
+        FileSystems.mkdirs(output)
+    else:
+        clear_outputs(output)
+    if cfg is not None:
+        with FileSystems.create(FileSystems.join(output, "config.yaml")) as f:
+            f.write(dump_yaml(cfg).encode("utf-8"))
+
+
 def clear_outputs(output: str) -> None:
     """Remove shards of an earlier run in the same folder, so no stale file mixes in."""
     for sub in ("kept", "dropped", "errors"):
@@ -184,9 +196,7 @@ def run(argv: list[str] | None = None, save_main_session: bool = True) -> dict[s
     cfg = load_corpus_config(args.config)
     pairs = input_pairs(args)
     output = args.output.rstrip("/")
-    FileSystems.mkdirs(output) if not FileSystems.exists(output) else clear_outputs(output)
-    with FileSystems.create(FileSystems.join(output, "config.yaml")) as f:
-        f.write(dump_yaml(cfg).encode("utf-8"))
+    prepare_output(output, cfg)
     log.info("corpus job: %d input pattern(s) → %s", len(pairs), output)
     with beam.Pipeline(options=beam_options(beam_args, save_main_session)) as p:
         build_pipeline(p, pairs, cfg, output)

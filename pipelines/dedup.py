@@ -26,8 +26,8 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
 from pipelines.aggregate import restore_doc
-from pipelines.config import configs_dir, dump_yaml, from_mapping, load_yaml
-from pipelines.corpus import beam_options, clear_outputs, read_stats, summary
+from pipelines.config import configs_dir, from_mapping, load_yaml
+from pipelines.corpus import beam_options, prepare_output, read_stats, summary
 from pipelines.dedup_transforms import Deduplicate
 from pipelines.jobs import check_accounting, job_main
 from pipelines.readers import ReaderConfig
@@ -175,9 +175,7 @@ def run(argv: list[str] | None = None, save_main_session: bool = True) -> dict[s
     cfg = job_config(args)
     files = input_files(args.input)
     output = args.output.rstrip("/")
-    FileSystems.mkdirs(output) if not FileSystems.exists(output) else clear_outputs(output)
-    with FileSystems.create(FileSystems.join(output, "config.yaml")) as f:
-        f.write(dump_yaml(cfg).encode("utf-8"))
+    prepare_output(output, cfg)
     log.info("dedup job: %d file(s) → %s", len(files), output)
     with beam.Pipeline(options=beam_options(beam_args, save_main_session)) as p:
         build_pipeline(p, files, args.source, cfg, output)

@@ -43,7 +43,7 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
 from pipelines.aggregate import AggregateDocs, CountTokens, ReadCorpus, SumFn, tokenizer_info
-from pipelines.corpus import beam_options, clear_outputs
+from pipelines.corpus import beam_options, prepare_output
 from pipelines.jobs import job_main
 from pipelines.records import Doc
 from pipelines.report import build_report, write_report
@@ -488,7 +488,7 @@ def run(argv: list[str] | None = None, save_main_session: bool = True) -> dict[s
             raise FileNotFoundError(f"--input {pattern!r} matches no file")
     tokenizer = tokenizer_info(args.tokenizer)
     output = args.output.rstrip("/")
-    FileSystems.mkdirs(output) if not FileSystems.exists(output) else clear_outputs(output)
+    prepare_output(output)
     tmp = FileSystems.join(output, f".mix-{uuid.uuid4().hex}.json")
     log.info("mix: %s → %s", ", ".join(args.input), output)
     with beam.Pipeline(options=beam_options(beam_args, save_main_session)) as p:
