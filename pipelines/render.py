@@ -398,12 +398,11 @@ def line_chart(
     for k, (sname, values) in enumerate(series):
         c = colors[sname]
         dash = ' stroke-dasharray="6,3"' if k >= len(PALETTE) else ""  # colours repeat past the palette
-        points = [(px(i), py(v), v) for i, v in enumerate(values) if v is not None]
+        points = [(px(i), py(v), v, x_labels[i]) for i, v in enumerate(values) if v is not None]
         if len(points) > 1:
-            path = " ".join(f"{x:.1f},{y:.1f}" for x, y, _ in points)
+            path = " ".join(f"{x:.1f},{y:.1f}" for x, y, _, _ in points)
             body.append(f'<polyline points="{path}" fill="none" stroke="{c}" stroke-width="2"{dash}/>')
-        for (x, y, v), xl in zip(points, [x for x, v in zip(x_labels, values, strict=False) if v is not None],
-                                 strict=False):
+        for x, y, v, xl in points:
             body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{c}"><title>{esc(sname)} '
                         f"{esc(xl)}: {esc(fmt(v))}</title></circle>")
     legend, lh = _legend([(sname, colors[sname]) for sname, _ in series], left, height + 4, plot_w)
