@@ -87,3 +87,9 @@ def configs_dir() -> Path:
         if candidate.is_dir():
             return candidate
     raise ConfigError(f"no configs/ folder next to {here}")
+
+
+def load_config(cls: type[T], path: str | Path | None, default_name: str) -> T:
+    """Dataclass `cls` from the YAML file `path`, else `configs/<default_name>`; a misspelled key raises."""
+    path = Path(path) if path else configs_dir() / default_name
+    return from_mapping(cls, load_yaml(path), str(path))

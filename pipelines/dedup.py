@@ -26,7 +26,7 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
 from pipelines.aggregate import restore_doc
-from pipelines.config import configs_dir, from_mapping, load_yaml
+from pipelines.config import load_config
 from pipelines.corpus import beam_options, prepare_output, read_stats, summary
 from pipelines.dedup_transforms import Deduplicate
 from pipelines.jobs import check_accounting, job_main
@@ -62,8 +62,7 @@ class DedupJobConfig:
 
 def load_dedup_job_config(path: str | Path | None = None) -> DedupJobConfig:
     """The job config: `configs/dedup.yaml` by default."""
-    path = Path(path) if path else configs_dir() / "dedup.yaml"
-    return from_mapping(DedupJobConfig, load_yaml(path), str(path))
+    return load_config(DedupJobConfig, path, "dedup.yaml")
 
 
 def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, list[str]]:

@@ -8,7 +8,7 @@ from pathlib import Path
 from curation.sft.dedup import SFTDedupConfig
 from curation.sft.filters import FilterConfig
 from curation.sft.rebalance import RebalanceConfig
-from pipelines.config import configs_dir, from_mapping, load_yaml
+from pipelines.config import load_config
 
 
 @dataclass(frozen=True)
@@ -20,5 +20,4 @@ class SFTConfig:
 
 def load_sft_config(path: str | Path | None = None) -> SFTConfig:
     """configs/sft.yaml (or `path`); a misspelled key is an error."""
-    path = Path(path) if path else configs_dir() / "sft.yaml"
-    return from_mapping(SFTConfig, load_yaml(path), str(path))
+    return load_config(SFTConfig, path, "sft.yaml")

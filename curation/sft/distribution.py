@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from curation.sft.records import SFTRecord
-from pipelines.config import configs_dir, from_mapping, load_yaml
+from pipelines.config import load_config
 
 UNKNOWN = "unknown"
 
@@ -95,8 +95,7 @@ def apportion(weights: Mapping[str, float], total: int) -> dict[str, int]:
 
 def load_mix_target(path: str | Path | None = None) -> MixTarget:
     """A target mix file (default configs/sft_mix.yaml)."""
-    path = Path(path) if path else configs_dir() / "sft_mix.yaml"
-    return from_mapping(MixTarget, load_yaml(path), str(path))
+    return load_config(MixTarget, path, "sft_mix.yaml")
 
 
 def category_of(rec: SFTRecord) -> str:
