@@ -25,32 +25,28 @@ from typing import Any
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
-from pipelines.aggregate import restore_doc
 from pipelines.config import load_config
 from pipelines.corpus import beam_options, prepare_output, read_stats, summary
-from pipelines.dedup_transforms import Deduplicate
+from pipelines.dedup_transforms import (
+    STALE_FIELDS,
+    Deduplicate,
+    DedupUnits,
+    ShardOutput,
+    file_unit,
+    restore_record_fields,
+)
 from pipelines.jobs import check_accounting, job_main
 from pipelines.readers import ReaderConfig
-from pipelines.records import Doc
 from pipelines.stages import SOURCES, OutputConfig
 from pipelines.text.minhash import DedupConfig
-from pipelines.transforms import (
-    CountOutcomes,
-    MergeStats,
-    ReadRecords,
-    WriteSortedShards,
-    doc_line,
-    error_line,
-    is_dropped_doc,
-    is_error,
-    is_kept_doc,
-    write_json,
-)
+from pipelines.transforms import CountsToStats, MergeStats, WriteSortedShards, error_line, write_json
 
-__all__ = ["DedupJobConfig", "Deduplicate", "build_pipeline", "load_dedup_job_config", "main", "run"]
+__all__ = [
+    "STALE_FIELDS", "DedupJobConfig", "Deduplicate", "build_pipeline", "load_dedup_job_config", "main",
+    "restore_record_fields", "run",
+]
 
 log = logging.getLogger("corpusloop.dedup")
-STALE_FIELDS = ("cluster_id", "cluster_size", "duplicate_of")  # from an earlier dedup run: recomputed
 
 
 @dataclass(frozen=True)
@@ -119,51 +115,28 @@ def input_files(patterns: list[str]) -> list[str]:
     return sorted(files)
 
 
-def restore_record_fields(item: Any) -> Any:
-    """A corpus record read back (`pipelines.aggregate.restore_doc`), without an earlier run's dedup fields.
-
-    A record that carries `drop` (from a dropped/ folder) stays dropped and is counted as such.
-    """
-    item = restore_doc(item)
-    if not isinstance(item, Doc):
-        return item
-    return dataclasses.replace(item, **dict.fromkeys(STALE_FIELDS))
-
-
 def build_pipeline(p: beam.Pipeline, files: list[str], source: str, cfg: DedupJobConfig, output: str) -> None:
-    """Wire the job into `p`. Ends in one step ("Done") that depends on every write."""
-    n, fmt = cfg.output.num_shards, cfg.output.format
-    read = (
+    """Wire the job into `p`: each input file is a unit, read three times and written to its own
+    kept/dropped shard (part-<file>-of-<files>, in input order). Ends in one step ("Done") that
+    depends on every write."""
+    shards = ShardOutput(output, len(files), cfg.output.format, cfg.output.write_dropped)
+    units = (
         p
-        | "Files" >> beam.Create([(path, source) for path in files])
-        | "ReadFiles" >> beam.ParDo(ReadRecords(cfg.reader))
-        | "RestoreFields" >> beam.Map(restore_record_fields)
+        | "Files" >> beam.Create([(i, file_unit(path, source)) for i, path in enumerate(files)])
+        | "SpreadFiles" >> beam.Reshuffle()  # else one worker reads every file in the first step
     )
-    docs = read | "Docs" >> beam.Filter(is_kept_doc)
-    read_dropped = read | "ReadDropped" >> beam.Filter(is_dropped_doc)
-    errors = read | "Errors" >> beam.Filter(is_error)
-    dedup = Deduplicate(cfg.dedup)
-    kept, dropped = docs | "Dedup" >> dedup
-    dropped = (read_dropped, dropped) | "AllDropped" >> beam.Flatten()
-
+    dedup = DedupUnits(cfg.dedup, cfg.reader, shards)
+    out = units | "Dedup" >> dedup
+    errors = out | "Errors" >> beam.FlatMap(lambda t: [t[2]] if t[0] == "error" else [])
+    counts = out | "Counts" >> beam.FlatMap(lambda t: [t[1:]] if t[0] == "count" else [])
+    stats_path = FileSystems.join(output, "stats.json")
     writes = [
-        kept | "KeptLines" >> beam.Map(doc_line)
-        | "WriteKept" >> WriteSortedShards(FileSystems.join(output, "kept"), n, fmt),
         errors | "ErrorLines" >> beam.Map(error_line)
         | "WriteErrors" >> WriteSortedShards(FileSystems.join(output, "errors"), 1, "jsonl"),
-    ]
-    if cfg.output.write_dropped:
-        writes.append(
-            dropped | "DroppedLines" >> beam.Map(doc_line)
-            | "WriteDropped" >> WriteSortedShards(FileSystems.join(output, "dropped"), n, fmt)
-        )
-    stats_path = FileSystems.join(output, "stats.json")
-    stats = {"read": read, "kept": kept, "dropped": dropped, "errors": errors} | "Stats" >> CountOutcomes()
-    writes.append(
-        (stats, dedup.stats)
+        (counts | "Stats" >> CountsToStats(), dedup.stats)
         | "AddDedupStats" >> MergeStats("dedup")
-        | "WriteStats" >> beam.Map(lambda s: write_json(stats_path, s))
-    )
+        | "WriteStats" >> beam.Map(lambda s: write_json(stats_path, s)),
+    ]
     # DaskRunner computes only the last step's ancestors: make it depend on every output.
     _ = writes | "AllWrites" >> beam.Flatten() | "Done" >> beam.Map(lambda path: path)
 

@@ -1,20 +1,26 @@
 """Beam stages of deduplication: exact copies, boilerplate lines, MinHash LSH, connected components.
 
-Every stage is a keyed shuffle, so no worker holds the corpus, the LSH index or the duplicate graph:
+The documents are never shuffled one by one. They live in *units*: an input file (the dedup job)
+or a chunk of documents (the corpus job's stage). A unit is read three times and each record is
+named by `ref = unit << 32 | position`; everything between the reads is small keyed data moved as
+batches, one element per (unit or partition, partition), so a shuffle carries a few thousand
+elements whatever the corpus size, and each partition holds about 1/`partitions` of the keys:
 
-    Docs ─ ExactAndBoilerplate: lines per (domain, line hash) → GroupByKey → lines on >= N texts;
-           CoGroupByKey of documents and flagged lines on the content hash (xxh3-128 of the
-           normalized text) ─► one survivor per exact-copy group, boilerplate lines removed
-         ─ CandidateEdges (signatures → (band, band hash) → GroupByKey → stars from each bucket's
-           smallest key, huge buckets as chained stars → optional signature-Jaccard check → Distinct)
-         ─ ConnectedComponents (large-star / small-star, unrolled `max_rounds` times)
-         ─ ClusterVerdicts (GroupByKey on component label: one survivor per cluster)
-         ─ ApplyVerdicts (CoGroupByKey on doc key) ─► kept (cluster_id, cluster_size) / dropped
+    units ─ Scan: content key + rank per document, (domain, line hash) per distinct line
+          ─ FlagLines  (GroupByKey on line partition): lines on >= N texts of a domain
+          ─ Exact      (CoGroupByKey on content partition): one survivor per exact-copy group, the
+                       boilerplate lines to strip from it ─► per unit
+    units ─ Sign: strip, MinHash signature → (band, band hash) keys and node info ─► by partition
+          ─ Buckets    (GroupByKey on band partition): stars from each bucket's smallest ref, huge
+                       buckets as chained stars, optional signature-Jaccard check
+          ─ Components (large-star / small-star, `max_rounds` rounds, each two batched shuffles)
+          ─ Clusters   (labels joined to node info; one survivor per cluster) ─► per unit
+    units ─ Apply: kept (cluster_id, cluster_size) / dropped (drop, duplicate_of), stripped text;
+                   the job writes each unit's shards here, the stage emits Docs
 
-No tagged outputs: Beam's DaskRunner hands every tagged output of a DoFn to every consumer, so a
-step with several kinds of result emits `(kind, key, value)` tuples and `_select` splits them.
-Grouped values are iterated twice where a stage needs a minimum first (re-iterable on Beam's
-runners; an iterator is materialized).
+No tagged outputs (Beam's DaskRunner hands every tagged output to every consumer) and nothing
+emitted from finish_bundle (its DaskRunner drops those): a step with several kinds of result emits
+`(kind, key, value)` tuples and `_select` splits them.
 """
 
 from __future__ import annotations
@@ -22,19 +28,23 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import apache_beam as beam
 import xxhash
+from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
-from pipelines.records import Doc
+from pipelines.aggregate import restore_doc
+from pipelines.readers import ReaderConfig
+from pipelines.records import Doc, ErrorRecord
 from pipelines.text.minhash import (
     DedupConfig,
     band_keys,
-    content_hash,
+    content_and_line_hashes,
     doc_signature,
     line_hashes,
     lsh_threshold,
@@ -44,39 +54,39 @@ from pipelines.text.minhash import (
     strip_lines,
     survivor_rank,
 )
+from pipelines.transforms import ShardWriter, read_file_items
 
 STAGE = "dedup"
 EXACT = f"{STAGE}:exact"
 NEAR = f"{STAGE}:near"
 BOILERPLATE = f"{STAGE}:boilerplate"  # a page left with no text once its boilerplate lines are gone
-NODE, DUP, EDGE, STAT, DOMAIN = "node", "dup", "edge", "stat", "domain"
+EDGE, STAT, DOMAIN = "edge", "stat", "domain"
 UNCONVERGED = "components:unconverged_nodes"
-SEEN_LIMIT = 100_000  # neighbours remembered per node to skip repeated edges; beyond it repeats pass
-
-
-@dataclass(frozen=True)
-class Node:
-    """An exact-dedup survivor on its way through the stages."""
-
-    doc: Doc
-    weight: int = 1  # input documents it stands for: itself and its exact copies
-    min_id: str = ""  # smallest id among them
-    emptied: bool = False  # every line was boilerplate: dropped at the end
-
-    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        return Node, (self.doc, self.weight, self.min_id, self.emptied)  # compact pickle, as Doc's
+STALE_FIELDS = ("cluster_id", "cluster_size", "duplicate_of")  # from an earlier dedup run: recomputed
+_POSITION_BITS = 32
+_FLUSH_ITEMS = 200_000  # batched items a step holds before it emits them
 
 
 def node_key(doc: Doc) -> bytes:
-    """Graph key of a document: xxh3-128 of id and locator (ids may repeat across inputs).
-
-    16 bytes whatever the locator's length: the key travels in every band bucket, edge and round.
-    """
+    """Stable key of a document: xxh3-128 of id and locator (ids may repeat across inputs)."""
     return xxhash.xxh3_128_digest(f"{doc.id}\x00{doc.locator}".encode("utf-8", "surrogatepass"))
 
 
-def _reiterable(values: Iterable[Any]) -> Iterable[Any]:
-    return list(values) if iter(values) is values else values
+def ref_of(unit: int, position: int) -> int:
+    """Graph key of the record at `position` of `unit`."""
+    return (unit << _POSITION_BITS) | position
+
+
+def split_ref(ref: int) -> tuple[int, int]:
+    return ref >> _POSITION_BITS, ref & ((1 << _POSITION_BITS) - 1)
+
+
+def _int_part(x: int, parts: int) -> int:
+    return ((x * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF) % parts  # refs are dense: spread them
+
+
+def _key_part(key: str | bytes, parts: int) -> int:
+    return xxhash.xxh3_64_intdigest(key.encode() if isinstance(key, str) else key) % parts
 
 
 def _select(item: tuple[Any, ...], kind: str) -> list[tuple[Any, ...]]:
@@ -92,23 +102,107 @@ def _counter(name: str) -> Any:
     return Metrics.counter(STAGE, name)
 
 
+def _flat(batches: Iterable[list[Any]]) -> Iterator[Any]:
+    for batch in batches:
+        yield from batch
+
+
+class _Batches:
+    """Items gathered per key and emitted as (kind, key, [items]) once `_FLUSH_ITEMS` are held."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.lists: dict[Any, list[Any]] = defaultdict(list)
+        self.held = 0
+
+    def add(self, key: Any, item: Any) -> list[tuple[str, Any, list[Any]]]:
+        self.lists[key].append(item)
+        self.held += 1
+        return self.flush() if self.held >= _FLUSH_ITEMS else []
+
+    def flush(self) -> list[tuple[str, Any, list[Any]]]:
+        out = [(self.kind, key, items) for key, items in self.lists.items()]
+        self.lists, self.held = defaultdict(list), 0
+        return out
+
+
 # ---------------------------------------------------------------------------------------------
-# exact copies and boilerplate lines: one shuffle of the documents, keyed by content hash
+# units
 
 
-def _domain_lines(
-    element: tuple[str, tuple[bytes, Doc]], cfg: DedupConfig
-) -> Iterator[tuple[tuple[str, int], tuple[tuple[Any, ...], str]]]:
-    """(content key, (key, Doc)) → ((domain, line hash), (rank, content key)) per distinct line."""
-    content, (_, doc) = element
-    if doc.domain:
-        rank = survivor_rank(doc, cfg)[:3]  # source, quality, id: the locator is not needed to break ties
-        for h in line_hashes(doc.text):
-            yield (doc.domain, h), (rank, content)
+def restore_record_fields(item: Any) -> Any:
+    """A corpus record read back (`pipelines.aggregate.restore_doc`), without an earlier run's dedup fields.
+
+    A record that carries `drop` (from a dropped/ folder) stays dropped and is counted as such.
+    """
+    item = restore_doc(item)
+    if not isinstance(item, Doc) or all(getattr(item, name) is None for name in STALE_FIELDS):
+        return item
+    return dataclasses.replace(item, **dict.fromkeys(STALE_FIELDS))
 
 
-class FlagBoilerplate(beam.DoFn):
-    """((domain, line hash), [(rank, content key)]) → (content key, line hash) to strip.
+def file_unit(path: str, source: str) -> tuple[str, str, str]:
+    """A unit read from a corpus file (records restored, earlier dedup fields dropped)."""
+    return ("file", path, source)
+
+
+def unit_items(payload: tuple[Any, ...], reader: ReaderConfig) -> Iterator[Doc | ErrorRecord]:
+    """The records of a unit, in the same order on every read."""
+    if payload[0] == "file":
+        for item in read_file_items(payload[1], payload[2], reader):
+            yield restore_record_fields(item)
+    else:
+        yield from payload[1]
+
+
+def _live_docs(unit: int, payload: tuple[Any, ...], reader: ReaderConfig) -> Iterator[tuple[int, Doc]]:
+    for position, item in enumerate(unit_items(payload, reader)):
+        if isinstance(item, Doc) and not item.drop:
+            yield ref_of(unit, position), item
+
+
+class _UnitStep(beam.DoFn):
+    """A step that reads units: `cfg`, the reader config and the partition count."""
+
+    def __init__(self, cfg: DedupConfig, reader: ReaderConfig) -> None:
+        self.cfg = cfg
+        self.reader = reader
+        self.parts = cfg.partitions
+
+
+# ---------------------------------------------------------------------------------------------
+# exact copies and boilerplate lines
+
+
+class Scan(_UnitStep):
+    """(unit, payload) → ("content", part, [(content key, ref, rank)]) and
+    ("line", part, [(line hash ^ domain hash, line hash, rank, content key)]) per distinct line of a page
+    with a domain."""
+
+    def process(self, element: tuple[int, tuple[Any, ...]]) -> Iterator[tuple[str, Any, list[Any]]]:
+        unit, payload = element
+        cfg, parts = self.cfg, self.parts
+        contents, lines = _Batches("content"), _Batches("line")
+        for ref, doc in _live_docs(unit, payload, self.reader):
+            with_lines = cfg.boilerplate and bool(doc.domain)
+            if cfg.exact:
+                key, hashes = content_and_line_hashes(doc.text, with_lines)
+            else:
+                key, hashes = ref.to_bytes(8, "big"), line_hashes(doc.text) if with_lines else set()
+            rank = survivor_rank(doc, cfg)
+            yield from contents.add(_key_part(key, parts), (key, ref, rank))
+            if hashes:
+                short = rank[:3]  # source, quality, id: the locator is not needed to break ties
+                site = xxhash.xxh3_64_intdigest(doc.domain.encode("utf-8", "surrogatepass"))
+                for h in hashes:
+                    line = h ^ site  # the line on this domain
+                    yield from lines.add(line % parts, (line, h, short, key))
+        yield from contents.flush()
+        yield from lines.flush()
+
+
+class FlagLines(beam.DoFn):
+    """(part, [line batches]) → ("flag", content part, [(content key, line hash)]) to strip.
 
     A line on >= min_pages distinct texts of a domain is boilerplate. It is stripped from every text
     but the best-ranked one (C4 keeps one copy of a repeated span too): a template line stays on one
@@ -116,137 +210,120 @@ class FlagBoilerplate(beam.DoFn):
     best copy instead of losing it everywhere.
     """
 
-    def __init__(self, min_pages: int) -> None:
+    def __init__(self, min_pages: int, parts: int) -> None:
         self.min_pages = min_pages
+        self.parts = parts
         self.lines = _counter("boilerplate_lines")
 
-    def process(
-        self, element: tuple[tuple[str, int], Iterable[tuple[tuple[Any, ...], str]]]
-    ) -> Iterator[tuple[str, int]]:
-        (_, h), members = element
-        members = _reiterable(members)
-        best: tuple[tuple[Any, ...], str] | None = None
-        contents: set[str] = set()
-        for rank, c in members:
-            contents.add(c)
-            if best is None or (rank, c) < best:
-                best = (rank, c)
-        if len(contents) < self.min_pages or best is None:
-            return
-        self.lines.inc()
-        for c in contents:
-            if c != best[1]:
-                yield c, h
+    def process(self, element: tuple[int, Iterable[list[Any]]]) -> Iterator[tuple[str, Any, list[Any]]]:
+        seen: dict[int, tuple[Any, set[bytes], int]] = {}
+        for line, h, rank, content in _flat(element[1]):
+            entry = seen.get(line)
+            if entry is None:
+                seen[line] = ((rank, content), {content}, h)
+            else:
+                entry[1].add(content)
+                if (rank, content) < entry[0]:
+                    seen[line] = ((rank, content), entry[1], h)
+        out = _Batches("flag")
+        for best, contents, h in seen.values():
+            if len(contents) < self.min_pages:
+                continue
+            self.lines.inc()
+            for c in contents:
+                if c != best[1]:
+                    yield from out.add(_key_part(c, self.parts), (c, h))
+        yield from out.flush()
 
 
-class PickSurvivorAndStrip(beam.DoFn):
-    """(content key, {docs: [(key, Doc)], lines: [line hash]}) → the exact-copy survivor, stripped.
+class PickExactSurvivors(beam.DoFn):
+    """(part, {content: batches, flag: batches}) → per unit ("exact", unit, [(position, info)]), STAT.
 
-    Emits (NODE, key, Node) for the survivor (best `survivor_rank`) with its boilerplate lines
-    removed (`emptied` when nothing is left), (DUP, survivor key, Doc) for each exact copy, and
-    (STAT, name, n) / (DOMAIN, domain, lines removed). With `exact` off, the content key is the
-    document key and every document is its own survivor.
+    info of a survivor with copies or boilerplate: ("node", weight, min_id, lines to strip, copy refs);
+    of an exact copy: ("copy", survivor id). weight counts the input documents the survivor stands
+    for (itself and its copies), min_id is their smallest id. Documents with neither get no info.
     """
 
-    def __init__(self, cfg: DedupConfig) -> None:
-        self.cfg = cfg
+    def __init__(self) -> None:
         self.copies = _counter(f"filtered:{EXACT.split(':')[1]}")
 
-    def process(self, element: tuple[str, dict[str, Iterable[Any]]]) -> Iterator[tuple[Any, ...]]:
-        _, joined = element
-        members = _reiterable(joined["docs"])
-        flagged = set(joined.get("lines", ()))
-        if not self.cfg.exact:
-            for key, doc in members:
-                yield from self._strip(key, Node(doc, 1, doc.id), flagged)
-            return
-        best_i, best_rank, best, n, min_id = -1, None, None, 0, None
-        for i, (key, doc) in enumerate(members):
-            rank = survivor_rank(doc, self.cfg)
-            if best_rank is None or rank < best_rank:
-                best_i, best_rank, best = i, rank, (key, doc)
-            min_id = doc.id if min_id is None or doc.id < min_id else min_id
-            n += 1
-        assert best is not None and min_id is not None
-        yield from self._strip(best[0], Node(best[1], n, min_id), flagged)
-        if n > 1:
-            yield STAT, "exact:groups", 1
-            for i, (_, doc) in enumerate(members):
-                if i != best_i:
-                    self.copies.inc()
-                    yield DUP, best[0], dataclasses.replace(doc, drop=EXACT)
-
-    def _strip(self, key: bytes, node: Node, flagged: set[int]) -> Iterator[tuple[Any, ...]]:
-        text, removed = strip_lines(node.doc.text, flagged) if flagged else (node.doc.text, 0)
-        if not removed:
-            yield NODE, key, node
-            return
-        yield STAT, "boilerplate:lines_removed", removed
-        yield STAT, "boilerplate:docs_changed", 1
-        yield DOMAIN, node.doc.domain or "", removed
-        if not text.strip():
-            yield STAT, "boilerplate:docs_emptied", 1
-            yield NODE, key, dataclasses.replace(node, emptied=True)
-            return
-        meta = {**node.doc.meta, "boilerplate_lines_removed": removed}
-        yield NODE, key, dataclasses.replace(node, doc=dataclasses.replace(node.doc, text=text, meta=meta))
+    def process(self, element: tuple[int, dict[str, Iterable[list[Any]]]]) -> Iterator[tuple[Any, ...]]:
+        joined = element[1]
+        flags: dict[str, set[int]] = defaultdict(set)
+        for content, h in _flat(joined.get("flag", ())):
+            flags[content].add(h)
+        groups: dict[str, list[tuple[int, tuple[Any, ...]]]] = defaultdict(list)
+        for content, ref, rank in _flat(joined["content"]):
+            groups[content].append((ref, rank))
+        out = _Batches("exact")
+        groups_with_copies = 0
+        for content, members in groups.items():
+            strip = frozenset(flags[content]) if content in flags else None
+            if len(members) == 1:
+                if strip:
+                    unit, pos = split_ref(members[0][0])
+                    yield from out.add(unit, (pos, ("node", 1, members[0][1][2], strip, ())))
+                continue
+            groups_with_copies += 1
+            best_ref, best_rank = min(members, key=lambda m: m[1])
+            min_id = min(rank[2] for _, rank in members)
+            copies = tuple(sorted(ref for ref, _ in members if ref != best_ref))
+            unit, pos = split_ref(best_ref)
+            yield from out.add(unit, (pos, ("node", len(members), min_id, strip, copies)))
+            for ref in copies:
+                self.copies.inc()
+                unit, pos = split_ref(ref)
+                yield from out.add(unit, (pos, ("copy", best_rank[2])))
+        yield from out.flush()
+        if groups_with_copies:
+            yield STAT, "exact:groups", groups_with_copies
 
 
-class ExactAndBoilerplate(beam.PTransform):
-    """(key, Doc) → (NODE, key, Node) survivors without boilerplate, (DUP, survivor key, Doc), STAT, DOMAIN.
-
-    Exact copies share a content key (xxh3-128 of the normalized text). Boilerplate: a line (per
-    domain, normalized) on >= `boilerplate_min_pages` distinct texts of that domain; the flagged
-    lines come back to their texts by the same content key, so one CoGroupByKey serves both steps.
-    A text shared by pages of several domains loses the lines flagged in any of them.
-    """
-
-    def __init__(self, cfg: DedupConfig) -> None:
-        super().__init__()
-        self.cfg = cfg
-
-    def expand(self, keyed: beam.PCollection) -> beam.PCollection:
-        cfg = self.cfg
-        if cfg.exact:
-            by_content = keyed | "KeyByContent" >> beam.Map(lambda kd: (content_hash(kd[1].text), kd))
-        else:
-            by_content = keyed | "KeyByDoc" >> beam.Map(lambda kd: (kd[0], kd))
-        parts = {"docs": by_content}
-        if cfg.boilerplate:
-            parts["lines"] = (
-                by_content
-                | "DomainLines" >> beam.FlatMap(_domain_lines, cfg)
-                | "GroupLines" >> beam.GroupByKey()
-                | "FlagBoilerplate" >> beam.ParDo(FlagBoilerplate(cfg.boilerplate_min_pages))
-            )
-        return (
-            parts
-            | "JoinByContent" >> beam.CoGroupByKey()
-            | "PickSurvivorAndStrip" >> beam.ParDo(PickSurvivorAndStrip(cfg))
-        )
+def _unit_info(batches: Iterable[list[Any]]) -> dict[int, Any]:
+    return dict(_flat(batches))
 
 
 # ---------------------------------------------------------------------------------------------
 # MinHash LSH candidate edges
 
 
-class BandKeys(beam.DoFn):
-    """(key, Node) → (band key, key), or (band key, (key, signature bytes)) when verifying."""
+class Sign(_UnitStep):
+    """(unit, {unit: [payload], exact: batches}) → ("band", part, [(band key, ref | (ref, sig))]) and
+    ("info", part, [(ref, rank, weight, min_id, id, copy refs)]) for every live survivor."""
 
-    def __init__(self, cfg: DedupConfig) -> None:
-        self.cfg = cfg
+    def __init__(self, cfg: DedupConfig, reader: ReaderConfig) -> None:
+        super().__init__(cfg, reader)
         self.bands, self.rows = cfg.bands_rows()
         self.signed = _counter("signatures")
 
-    def process(self, element: tuple[bytes, Node]) -> Iterator[tuple[bytes, Any]]:
-        key, node = element
-        sig = doc_signature(node.doc.text, node.doc.lang, self.cfg)
-        if sig is None:  # no shingles: nothing to compare
-            return
-        self.signed.inc()
-        value = (key, signature_bytes(sig)) if self.cfg.verify else key
-        for band in band_keys(sig, self.bands, self.rows):
-            yield band, value
+    def process(self, element: tuple[int, dict[str, Iterable[Any]]]) -> Iterator[tuple[str, Any, list[Any]]]:
+        unit, joined = element
+        payload = next(iter(joined["unit"]))
+        info = _unit_info(joined["exact"])
+        cfg, parts = self.cfg, self.parts
+        bands, infos = _Batches("band"), _Batches("info")
+        for ref, doc in _live_docs(unit, payload, self.reader):
+            node = info.get(split_ref(ref)[1])
+            if node is None:
+                weight, min_id, strip, copies = 1, doc.id, None, ()
+            elif node[0] == "copy":
+                continue
+            else:
+                weight, min_id, strip, copies = node[1:]
+            text = strip_lines(doc.text, strip)[0] if strip else doc.text
+            if not text.strip():  # emptied by boilerplate: dropped in Apply
+                continue
+            sig = doc_signature(text, doc.lang, cfg)
+            if sig is None:  # no shingles: nothing to compare
+                continue
+            self.signed.inc()
+            value = (ref, signature_bytes(sig)) if cfg.verify else ref
+            for band in band_keys(sig, self.bands, self.rows):
+                yield from bands.add(_key_part(band, parts), (band, value))
+            rank = survivor_rank(doc, cfg)
+            yield from infos.add(_int_part(ref, parts), (ref, rank, weight, min_id, doc.id, copies))
+        yield from bands.flush()
+        yield from infos.flush()
 
 
 def _edge(a: Any, b: Any) -> tuple[Any, Any]:
@@ -280,8 +357,9 @@ class BucketEdges(beam.DoFn):
                 return
         yield (EDGE, *_edge(a[0], b[0]))
 
-    def process(self, element: tuple[bytes, Iterable[Any]]) -> Iterator[tuple[Any, ...]]:
-        members = _reiterable(element[1])
+    def process(self, element: tuple[Any, Iterable[Any]]) -> Iterator[tuple[Any, ...]]:
+        members = element[1]
+        members = list(members) if iter(members) is members else members
         n, centre = 0, None
         for m in members:
             ks = self._key_sig(m)
@@ -319,206 +397,346 @@ class BucketEdges(beam.DoFn):
             yield from self._link(a, b)
 
 
-class CandidateEdges(beam.PTransform):
-    """(key, Node) → (distinct candidate edges (a, b) with a < b, STAT tuples)."""
+class Buckets(beam.DoFn):
+    """(band part, [(band key, member)] batches) → ("edge", part of a, [(a, b)]) and STAT tuples."""
 
     def __init__(self, cfg: DedupConfig) -> None:
-        super().__init__()
-        self.cfg = cfg
+        verify = cfg.verify_threshold if cfg.verify else None
+        self.edges = BucketEdges(cfg.max_bucket_size, verify)
+        self.parts = cfg.partitions
 
-    def expand(self, nodes: beam.PCollection) -> tuple[beam.PCollection, beam.PCollection]:
-        verify = self.cfg.verify_threshold if self.cfg.verify else None
-        out = (
-            nodes
-            | "BandKeys" >> beam.ParDo(BandKeys(self.cfg))
-            | "GroupBuckets" >> beam.GroupByKey()
-            | "BucketEdges" >> beam.ParDo(BucketEdges(self.cfg.max_bucket_size, verify))
-        )
-        edges = out | "Edges" >> beam.FlatMap(_select, EDGE) | "DistinctEdges" >> beam.Distinct()
-        return edges, out | "EdgeStats" >> beam.Filter(lambda t: t[0] == STAT)
+    def process(self, element: tuple[int, Iterable[list[Any]]]) -> Iterator[tuple[Any, ...]]:
+        buckets: dict[bytes, list[Any]] = defaultdict(list)
+        for band, member in _flat(element[1]):
+            buckets[band].append(member)
+        out = _Batches(EDGE)
+        stats: Counter[str] = Counter()
+        for band, members in buckets.items():
+            if len(members) < 2:
+                continue
+            for item in self.edges.process((band, members)):
+                if item[0] == EDGE:
+                    yield from out.add(_int_part(item[1], self.parts), item[1:])
+                else:
+                    stats[item[1]] += item[2]
+        yield from out.flush()
+        for name, n in stats.items():
+            yield STAT, name, n
 
 
 # ---------------------------------------------------------------------------------------------
-# connected components
+# connected components, on batches of edges keyed by partition
 
 
-def _both_ways(edge: tuple[Any, Any]) -> list[tuple[Any, Any]]:
-    a, b = edge
-    return [(a, b), (b, a)]
+def _adjacency(batches: Iterable[list[tuple[Any, Any]]]) -> dict[Any, set[Any]]:
+    nbrs: dict[Any, set[Any]] = defaultdict(set)
+    for u, v in _flat(batches):
+        nbrs[u].add(v)
+    return nbrs
+
+
+class DistinctEdges(beam.DoFn):
+    """(part of a, [(a, b)] batches) → ("adj", part, [(u, v)]) both ways, each edge once; its count."""
+
+    def __init__(self, parts: int) -> None:
+        self.parts = parts
+
+    def process(self, element: tuple[int, Iterable[list[Any]]]) -> Iterator[tuple[Any, ...]]:
+        edges = set(_flat(element[1]))
+        out = _Batches("adj")
+        for a, b in edges:
+            yield from out.add(_int_part(a, self.parts), (a, b))
+            yield from out.add(_int_part(b, self.parts), (b, a))
+        yield from out.flush()
+        if edges:
+            yield STAT, "near:candidate_edges", len(edges)
 
 
 class LargeStar(beam.DoFn):
-    """(u, neighbours) → (m, v) for every neighbour v > u, m = min(u, neighbours)."""
+    """(part, [(u, v)] both ways) → ("smaller", part of v, [(v, m)]) for each neighbour v > u,
+    m = min(u, neighbours of u): every larger neighbour is linked to the smallest node it can see."""
 
-    def process(self, element: tuple[Any, Iterable[Any]]) -> Iterator[tuple[Any, Any]]:
-        u, nbrs = element
-        nbrs = _reiterable(nbrs)
-        m = min(u, min(nbrs))
-        seen: set[Any] = set()
-        for v in nbrs:
-            if v > u and v not in seen:
-                if len(seen) < SEEN_LIMIT:
-                    seen.add(v)
-                yield m, v
+    def __init__(self, parts: int) -> None:
+        self.parts = parts
+
+    def process(self, element: tuple[int, Iterable[list[Any]]]) -> Iterator[tuple[Any, ...]]:
+        out = _Batches("smaller")
+        for u, nbrs in _adjacency(element[1]).items():
+            m = min(u, min(nbrs))
+            for v in nbrs:
+                if v > u:
+                    yield from out.add(_int_part(v, self.parts), (v, m))
+        yield from out.flush()
 
 
 class SmallStar(beam.DoFn):
-    """(u, smaller neighbours) → (m, v) for v in them and u, v != m, m = the smallest."""
+    """(part, [(v, smaller node)]) → ("adj", part, [(a, b)]) both ways: v and its smaller neighbours
+    all linked to the smallest of them."""
 
-    def process(self, element: tuple[Any, Iterable[Any]]) -> Iterator[tuple[Any, Any]]:
-        u, smaller = element
-        smaller = _reiterable(smaller)
-        m = min(smaller)
-        seen: set[Any] = set()
-        for v in smaller:
-            if v != m and v not in seen:
-                if len(seen) < SEEN_LIMIT:
-                    seen.add(v)
-                yield m, v
-        yield m, u
+    def __init__(self, parts: int) -> None:
+        self.parts = parts
+
+    def process(self, element: tuple[int, Iterable[list[Any]]]) -> Iterator[tuple[Any, ...]]:
+        out = _Batches("adj")
+        for v, smaller in _adjacency(element[1]).items():
+            m = min(smaller)
+            for w in itertools.chain(smaller, (v,)):
+                if w != m:
+                    yield from out.add(_int_part(m, self.parts), (m, w))
+                    yield from out.add(_int_part(w, self.parts), (w, m))
+        yield from out.flush()
 
 
 class LabelNodes(beam.DoFn):
-    """(u, neighbours) → (u, min(u, neighbours)); counts u as unconverged unless the graph is stars.
+    """(part, [(u, v)] both ways) → ("label", part, [(u, min(u, neighbours))]) and the unconverged count.
 
     After convergence every component is a star around its smallest node: a node with a smaller
     neighbour has exactly one neighbour. The check is local to each node.
     """
 
-    def __init__(self, unconverged_only: bool = False) -> None:
-        self.unconverged_only = unconverged_only
+    def __init__(self) -> None:
         self.unconverged = _counter("components_unconverged_nodes")
 
-    def process(self, element: tuple[Any, Iterable[Any]]) -> Iterator[Any]:
-        u, nbrs = element
-        m, smaller, larger = u, set(), False
-        for v in nbrs:
-            m = min(m, v)
-            if v > u:
-                larger = True
-            elif len(smaller) < 2:
-                smaller.add(v)
-        bad = bool(smaller) and (len(smaller) > 1 or larger)
-        if not self.unconverged_only:
-            yield u, m
-        elif bad:
-            self.unconverged.inc()
-            yield u
+    def process(self, element: tuple[int, Iterable[list[Any]]]) -> Iterator[tuple[Any, ...]]:
+        labels, bad = [], 0
+        for u, nbrs in _adjacency(element[1]).items():
+            m = min(u, min(nbrs))
+            labels.append((u, m))
+            if m < u and len(nbrs) > 1:
+                bad += 1
+        yield "label", element[0], labels
+        if bad:
+            self.unconverged.inc(bad)
+            yield STAT, UNCONVERGED, bad
 
 
-class ConnectedComponents(beam.PTransform):
-    """Edges (a, b) → ((node, smallest node of its component), unconverged nodes).
+def _keyed(kind: str) -> Any:
+    return beam.FlatMap(_select, kind)
+
+
+class BatchedComponents(beam.PTransform):
+    """("adj" batches keyed by partition, both ways) → (label batches by partition of the node, STAT).
 
     Alternates large-star and small-star (Kiveris et al., "Connected Components in MapReduce and
     Beyond", 2014), unrolled `max_rounds` times in the pipeline graph: O(log n) rounds in practice
     (a sorted path of 40 nodes needs 6). If the graph is not a set of stars after the last round,
-    the second output holds the nodes that show it; their labels may then split a component.
+    the stats count the nodes that show it; their labels may then split a component.
     """
 
-    def __init__(self, max_rounds: int) -> None:
+    def __init__(self, max_rounds: int, parts: int) -> None:
         super().__init__()
         self.max_rounds = max_rounds
+        self.parts = parts
+
+    def expand(self, adj: beam.PCollection) -> tuple[beam.PCollection, beam.PCollection]:
+        for r in range(1, self.max_rounds + 1):
+            adj = (
+                adj
+                | f"Round{r}Group" >> beam.GroupByKey()
+                | f"Round{r}LargeStar" >> beam.ParDo(LargeStar(self.parts))
+                | f"Round{r}Smaller" >> _keyed("smaller")
+                | f"Round{r}GroupSmaller" >> beam.GroupByKey()
+                | f"Round{r}SmallStar" >> beam.ParDo(SmallStar(self.parts))
+                | f"Round{r}Adj" >> _keyed("adj")
+            )
+        out = adj | "FinalGroup" >> beam.GroupByKey() | "Label" >> beam.ParDo(LabelNodes())
+        return out | "Labels" >> _keyed("label"), out | "Unconverged" >> beam.Filter(_is, STAT)
+
+
+class ConnectedComponents(beam.PTransform):
+    """Integer edges (a, b) → ((node, smallest node of its component), unconverged node count):
+    `BatchedComponents` for a PCollection of single edges."""
+
+    def __init__(self, max_rounds: int, parts: int = 16) -> None:
+        super().__init__()
+        self.max_rounds = max_rounds
+        self.parts = parts
 
     def expand(self, edges: beam.PCollection) -> tuple[beam.PCollection, beam.PCollection]:
-        for r in range(1, self.max_rounds + 1):
-            edges = (
-                edges
-                | f"Round{r}BothWays" >> beam.FlatMap(_both_ways)
-                | f"Round{r}GroupNeighbours" >> beam.GroupByKey()
-                | f"Round{r}LargeStar" >> beam.ParDo(LargeStar())
-                | f"Round{r}KeyByLarger" >> beam.Map(lambda e: (e[1], e[0]))
-                | f"Round{r}GroupSmaller" >> beam.GroupByKey()
-                | f"Round{r}SmallStar" >> beam.ParDo(SmallStar())
-            )
-        grouped = edges | "FinalBothWays" >> beam.FlatMap(_both_ways) | "FinalGroup" >> beam.GroupByKey()
-        labels = grouped | "Label" >> beam.ParDo(LabelNodes())
-        unconverged = grouped | "Unconverged" >> beam.ParDo(LabelNodes(unconverged_only=True))
-        return labels, unconverged
+        parts = self.parts
+
+        def both_ways(e: tuple[int, int]) -> list[tuple[int, list[tuple[int, int]]]]:
+            a, b = e
+            return [(_int_part(a, parts), [(a, b)]), (_int_part(b, parts), [(b, a)])]
+
+        adj = edges | "BothWays" >> beam.FlatMap(both_ways)
+        labels, stats = adj | "Batched" >> BatchedComponents(self.max_rounds, parts)
+        return (
+            labels | "Unbatch" >> beam.FlatMap(lambda kv: kv[1]),
+            stats | "UnconvergedCount" >> beam.Map(lambda t: t[2]),
+        )
 
 
 # ---------------------------------------------------------------------------------------------
 # one survivor per cluster
 
 
-def _node_info(kn: tuple[bytes, Node], cfg: DedupConfig) -> tuple[bytes, tuple[Any, ...]]:
-    key, node = kn
-    return key, (survivor_rank(node.doc, cfg), node.weight, node.min_id, node.doc.id)
+class JoinLabels(beam.DoFn):
+    """(part, {label: batches, info: batches}) → ("member", part of label, [(label, node info)])."""
+
+    def __init__(self, parts: int) -> None:
+        self.parts = parts
+
+    def process(self, element: tuple[int, dict[str, Iterable[list[Any]]]]) -> Iterator[tuple[Any, ...]]:
+        joined = element[1]
+        labels = dict(_flat(joined["label"]))
+        if not labels:
+            return
+        out = _Batches("member")
+        for info in _flat(joined["info"]):
+            label = labels.get(info[0])
+            if label is not None:
+                yield from out.add(_int_part(label, self.parts), (label, info))
+        yield from out.flush()
 
 
-def _labelled(element: tuple[bytes, dict[str, Iterable[Any]]]) -> Iterator[tuple[Any, tuple[Any, ...]]]:
-    key, joined = element
-    labels, infos = list(joined["label"]), list(joined["info"])
-    if labels and infos:
-        yield labels[0], (key, *infos[0])
+class PickClusterSurvivors(beam.DoFn):
+    """(part, [(label, (ref, rank, weight, min_id, id, copies))]) → ("near", unit, [(position, verdict)]).
 
-
-class PickClusterSurvivor(beam.DoFn):
-    """(label, [(key, rank, weight, min_id, id)]) → (key, verdict) for each member.
-
-    verdict = ("keep", cluster_id, cluster_size) or ("near", survivor id). cluster_id is the smallest
-    id of all input documents in the cluster, cluster_size their number (exact copies included).
+    verdict = ("keep", cluster_id, cluster_size), ("near", survivor id) or, for an exact copy of a
+    dropped member, ("copy", survivor id). cluster_id is the smallest id of all input documents in
+    the cluster, cluster_size their number (exact copies included).
     """
 
     def __init__(self) -> None:
         self.dropped = _counter(f"filtered:{NEAR.split(':')[1]}")
 
-    def process(self, element: tuple[Any, Iterable[tuple[Any, ...]]]) -> Iterator[tuple[Any, ...]]:
-        members = _reiterable(element[1])
-        best = None
-        size, cluster_id = 0, None
-        for key, rank, weight, min_id, doc_id in members:
-            if best is None or rank < best[1]:
-                best = (key, rank, doc_id)
-            size += weight
-            cluster_id = min_id if cluster_id is None or min_id < cluster_id else cluster_id
-        assert best is not None
-        yield STAT, "near:clusters", 1
-        for key, *_ in members:
-            if key == best[0]:
-                yield NODE, key, ("keep", cluster_id, size)
-            else:
+    def process(self, element: tuple[int, Iterable[list[Any]]]) -> Iterator[tuple[Any, ...]]:
+        clusters: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+        for label, info in _flat(element[1]):
+            clusters[label].append(info)
+        out = _Batches("near")
+        for members in clusters.values():
+            best = min(members, key=lambda m: m[1])
+            size = sum(m[2] for m in members)
+            cluster_id = min(m[3] for m in members)
+            for ref, _, _, _, _, copies in members:
+                unit, pos = split_ref(ref)
+                if ref == best[0]:
+                    yield from out.add(unit, (pos, ("keep", cluster_id, size)))
+                    continue
                 self.dropped.inc()
-                yield NODE, key, ("near", best[2])
+                yield from out.add(unit, (pos, ("near", best[4])))
+                for copy in copies:
+                    unit, pos = split_ref(copy)
+                    yield from out.add(unit, (pos, ("copy", best[4])))
+        yield from out.flush()
+        if clusters:
+            yield STAT, "near:clusters", len(clusters)
 
 
-class ClusterVerdicts(beam.PTransform):
-    """{"nodes": (key, Node), "labels": (key, label)} → (NODE, key, verdict) and STAT tuples."""
-
-    def __init__(self, cfg: DedupConfig) -> None:
-        super().__init__()
-        self.cfg = cfg
-
-    def expand(self, parts: dict[str, beam.PCollection]) -> beam.PCollection:
-        info = parts["nodes"] | "NodeInfo" >> beam.Map(_node_info, self.cfg)
-        return (
-            {"label": parts["labels"], "info": info}
-            | "JoinLabels" >> beam.CoGroupByKey()
-            | "ByCluster" >> beam.FlatMap(_labelled)
-            | "GroupClusters" >> beam.GroupByKey()
-            | "PickSurvivor" >> beam.ParDo(PickClusterSurvivor())
-        )
+# ---------------------------------------------------------------------------------------------
+# verdicts applied to each unit
 
 
-class ApplyVerdicts(beam.DoFn):
-    """(key, {node, dup, verdict}) → Docs: kept with cluster_id/cluster_size, dropped with duplicate_of."""
+def _verdict_docs(
+    unit: int, payload: tuple[Any, ...], exact: dict[int, Any], near: dict[int, Any], reader: ReaderConfig
+) -> Iterator[tuple[Any, ...]]:
+    """The unit's records with their verdicts: ("doc", Doc) kept or dropped, ("error", ErrorRecord),
+    ("read", source); STAT / DOMAIN tuples for the boilerplate lines removed."""
+    for pos, item in enumerate(unit_items(payload, reader)):
+        yield "read", item.source or "unknown"
+        if isinstance(item, ErrorRecord):
+            yield "error", item
+            continue
+        if item.drop:
+            yield "doc", item
+            continue
+        first, later = exact.get(pos), near.get(pos)
+        if first is not None and first[0] == "copy":
+            survivor = later[1] if later is not None else first[1]  # its survivor's own survivor
+            yield "doc", dataclasses.replace(item, drop=EXACT, duplicate_of=survivor)
+            continue
+        weight, min_id, strip = (first[1], first[2], first[3]) if first is not None else (1, item.id, None)
+        doc = item
+        if strip:
+            text, removed = strip_lines(item.text, strip)
+            if removed:
+                yield STAT, "boilerplate:lines_removed", removed
+                yield STAT, "boilerplate:docs_changed", 1
+                yield DOMAIN, item.domain or "", removed
+                if not text.strip():
+                    yield STAT, "boilerplate:docs_emptied", 1
+                    yield "doc", dataclasses.replace(item, drop=BOILERPLATE)
+                    continue
+                meta = {**item.meta, "boilerplate_lines_removed": removed}
+                doc = dataclasses.replace(item, text=text, meta=meta)
+        if later is not None and later[0] == "near":
+            yield "doc", dataclasses.replace(doc, drop=NEAR, duplicate_of=later[1])
+        else:
+            cluster_id, size = later[1:] if later is not None else (min_id, weight)
+            yield "doc", dataclasses.replace(doc, cluster_id=cluster_id, cluster_size=size)
 
-    def process(self, element: tuple[bytes, dict[str, Iterable[Any]]]) -> Iterator[Doc]:
-        _, joined = element
-        verdicts = list(joined["verdict"])
-        for node in joined["node"]:
-            doc = node.doc
-            if node.emptied:
-                survivor = doc.id
-                yield dataclasses.replace(doc, drop=BOILERPLATE)
-            elif verdicts and verdicts[0][0] == "near":
-                survivor = verdicts[0][1]
-                yield dataclasses.replace(doc, drop=NEAR, duplicate_of=survivor)
+
+class Apply(_UnitStep):
+    """(unit, {unit, exact, near}) → ("doc", unit, Doc) for every record of the unit, STAT, DOMAIN."""
+
+    def process(self, element: tuple[int, dict[str, Iterable[Any]]]) -> Iterator[tuple[Any, ...]]:
+        unit, joined = element
+        payload = next(iter(joined["unit"]))
+        exact, near = _unit_info(joined["exact"]), _unit_info(joined.get("near", ()))
+        stats: Counter[tuple[str, str]] = Counter()
+        for item in _verdict_docs(unit, payload, exact, near, self.reader):
+            if item[0] == "doc":
+                yield "doc", unit, item[1]
+            elif item[0] in (STAT, DOMAIN):
+                stats[item[:2]] += item[2]
+        for (kind, name), n in stats.items():
+            yield kind, name, n
+
+
+@dataclass(frozen=True)
+class ShardOutput:
+    """Where the job writes each unit: DIR/kept and DIR/dropped, part-<unit>-of-<units>, in `fmt`."""
+
+    directory: str
+    units: int
+    fmt: str = "jsonl"
+    write_dropped: bool = True
+
+
+class ApplyAndWrite(_UnitStep):
+    """Apply, writing the unit's kept and dropped records straight to its shards (the job: no shuffle
+    of documents). Emits ("count", (kind, detail), n) for stats.json, ("error", ErrorRecord), STAT, DOMAIN."""
+
+    def __init__(self, cfg: DedupConfig, reader: ReaderConfig, output: ShardOutput) -> None:
+        super().__init__(cfg, reader)
+        self.output = output
+
+    def process(self, element: tuple[int, dict[str, Iterable[Any]]]) -> Iterator[tuple[Any, ...]]:
+        unit, joined = element
+        payload = next(iter(joined["unit"]))
+        exact, near = _unit_info(joined["exact"]), _unit_info(joined.get("near", ()))
+        o = self.output
+        kept = ShardWriter(FileSystems.join(o.directory, "kept"), unit, o.units, o.fmt)
+        dropped = None
+        if o.write_dropped:
+            dropped = ShardWriter(FileSystems.join(o.directory, "dropped"), unit, o.units, o.fmt)
+        counts: Counter[tuple[str, ...]] = Counter()
+        for item in _verdict_docs(unit, payload, exact, near, self.reader):
+            kind = item[0]
+            if kind == "doc":
+                doc = item[1]
+                if doc.drop:
+                    counts["count", "dropped", doc.drop] += 1
+                    if dropped is not None:
+                        dropped.write(doc.to_json())
+                else:
+                    counts["count", "kept", f"{doc.source}/{doc.lang}"] += 1
+                    kept.write(doc.to_json())
+            elif kind == "read":
+                counts["count", "read", item[1]] += 1
+            elif kind == "error":
+                err = item[1]
+                counts["count", "errors", f"{err.stage}:{err.reason}"] += 1
+                yield "error", None, err
             else:
-                survivor = doc.id
-                cluster_id, size = verdicts[0][1:] if verdicts else (node.min_id, node.weight)
-                yield dataclasses.replace(doc, cluster_id=cluster_id, cluster_size=size)
-            for copy in joined["dup"]:
-                yield dataclasses.replace(copy, duplicate_of=survivor)
+                counts[item[:2]] += item[2]
+        kept.close()
+        if dropped is not None:
+            dropped.close()
+        for (kind, *key), n in counts.items():
+            yield (kind, tuple(key), n) if kind == "count" else (kind, key[0], n)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -600,14 +818,99 @@ class DedupStats(beam.PTransform):
 # the whole stage
 
 
+class DedupUnits(beam.PTransform):
+    """(unit id, payload) → the Apply step's output (`Apply`, or `ApplyAndWrite` with `output`).
+
+    After expansion `self.stats` is a one-element PCollection with the stage's stats dict
+    (`build_dedup_stats`).
+    """
+
+    def __init__(
+        self, cfg: DedupConfig, reader: ReaderConfig | None = None, output: ShardOutput | None = None
+    ) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.reader = reader or ReaderConfig()
+        self.output = output
+        self.stats: beam.PCollection | None = None
+
+    def expand(self, units: beam.PCollection) -> beam.PCollection:
+        cfg, reader, parts = self.cfg, self.reader, self.cfg.partitions
+        scanned = units | "Scan" >> beam.ParDo(Scan(cfg, reader))
+        first = {"content": scanned | "Contents" >> _keyed("content")}
+        if cfg.boilerplate:
+            first["flag"] = (
+                scanned
+                | "Lines" >> _keyed("line")
+                | "GroupLines" >> beam.GroupByKey()
+                | "FlagLines" >> beam.ParDo(FlagLines(cfg.boilerplate_min_pages, parts))
+                | "Flags" >> _keyed("flag")
+            )
+        exact_out = first | "JoinContents" >> beam.CoGroupByKey()
+        exact_out = exact_out | "Exact" >> beam.ParDo(PickExactSurvivors())
+        exact = exact_out | "ExactInfo" >> _keyed("exact")
+        stats = [exact_out | "ExactStats" >> beam.Filter(_is, STAT)]
+        apply_in = {"unit": units, "exact": exact}
+        if cfg.near:
+            signed = (
+                {"unit": units, "exact": exact}
+                | "JoinForSign" >> beam.CoGroupByKey()
+                | "Sign" >> beam.ParDo(Sign(cfg, reader))
+            )
+            bucketed = (
+                signed
+                | "Bands" >> _keyed("band")
+                | "GroupBands" >> beam.GroupByKey()
+                | "Buckets" >> beam.ParDo(Buckets(cfg))
+            )
+            distinct = (
+                bucketed
+                | "Edges" >> _keyed(EDGE)
+                | "GroupEdges" >> beam.GroupByKey()
+                | "DistinctEdges" >> beam.ParDo(DistinctEdges(parts))
+            )
+            adj = distinct | "Adjacency" >> _keyed("adj")
+            labels, unconverged = adj | "Components" >> BatchedComponents(cfg.max_rounds, parts)
+            clusters = (
+                {"label": labels, "info": signed | "Infos" >> _keyed("info")}
+                | "JoinLabels" >> beam.CoGroupByKey()
+                | "Members" >> beam.ParDo(JoinLabels(parts))
+                | "ByCluster" >> _keyed("member")
+                | "GroupClusters" >> beam.GroupByKey()
+                | "PickSurvivors" >> beam.ParDo(PickClusterSurvivors())
+            )
+            apply_in["near"] = clusters | "NearVerdicts" >> _keyed("near")
+            stats += [
+                bucketed | "BucketStats" >> beam.Filter(_is, STAT),
+                distinct | "EdgeStats" >> beam.Filter(_is, STAT),
+                unconverged,
+                clusters | "ClusterStats" >> beam.Filter(_is, STAT),
+            ]
+        step = Apply(cfg, reader) if self.output is None else ApplyAndWrite(cfg, reader, self.output)
+        out = apply_in | "JoinVerdicts" >> beam.CoGroupByKey() | "Apply" >> beam.ParDo(step)
+        stats.append(out | "ApplyStats" >> beam.Filter(_is, STAT))
+        domains = out | "Domains" >> beam.Filter(_is, DOMAIN)
+        all_stats = stats | "AllStats" >> beam.Flatten()
+        self.stats = {"stats": all_stats, "domains": domains} | "Stats" >> DedupStats(cfg)
+        return out
+
+
+def _chunk_of(doc: Doc, chunks: int) -> tuple[int, Doc]:
+    return xxhash.xxh3_64_intdigest(node_key(doc)) % chunks, doc
+
+
+def _doc_unit(chunk: int, docs: Iterable[Doc]) -> tuple[int, tuple[str, list[Doc]]]:
+    return chunk, ("docs", sorted(docs, key=node_key))
+
+
 class Deduplicate(beam.PTransform):
     """Docs → (kept Docs with `cluster_id`/`cluster_size`, dropped Docs with `drop` and `duplicate_of`).
 
     Exact copies ("dedup:exact"), then per-domain boilerplate lines (removed from the text; a page
     left empty is dropped as "dedup:boilerplate"), then MinHash LSH near duplicates ("dedup:near"),
     across all sources. The survivor of a cluster is the best by `survivor_rank`; every dropped
-    document names it in `duplicate_of`. After expansion `self.stats` is a one-element PCollection
-    with the stage's stats dict (`build_dedup_stats`).
+    document names it in `duplicate_of`. The documents travel as `doc_chunks` units (one shuffle);
+    after expansion `self.stats` is a one-element PCollection with the stage's stats dict.
     """
 
     def __init__(self, cfg: DedupConfig) -> None:
@@ -616,34 +919,17 @@ class Deduplicate(beam.PTransform):
         self.stats: beam.PCollection | None = None
 
     def expand(self, docs: beam.PCollection) -> tuple[beam.PCollection, beam.PCollection]:
-        cfg = self.cfg
-        keyed = docs | "KeyDocs" >> beam.Map(lambda d: (node_key(d), d))
-        first = keyed | "ExactAndBoilerplate" >> ExactAndBoilerplate(cfg)
-        nodes = first | "Survivors" >> beam.FlatMap(_select, NODE)
-        dups = first | "ExactCopies" >> beam.FlatMap(_select, DUP)
-        stats = [first | "FirstStats" >> beam.Filter(_is, STAT)]
-        domains = first | "Domains" >> beam.Filter(_is, DOMAIN)
-        if cfg.near:
-            live = nodes | "NotEmptied" >> beam.Filter(lambda kn: not kn[1].emptied)
-            edges, edge_stats = live | "Candidates" >> CandidateEdges(cfg)
-            labels, unconverged = edges | "Components" >> ConnectedComponents(cfg.max_rounds)
-            verdicts = {"nodes": live, "labels": labels} | "Clusters" >> ClusterVerdicts(cfg)
-            stats += [
-                edge_stats,
-                edges | "CountEdges" >> beam.Map(lambda _: (STAT, "near:candidate_edges", 1)),
-                unconverged | "CountUnconverged" >> beam.Map(lambda _: (STAT, UNCONVERGED, 1)),
-                verdicts | "ClusterStats" >> beam.Filter(_is, STAT),
-            ]
-            verdicts = verdicts | "Verdicts" >> beam.FlatMap(_select, NODE)
-        else:
-            verdicts = keyed | "NoVerdicts" >> beam.FlatMap(lambda _: [])
-        out = (
-            {"node": nodes, "dup": dups, "verdict": verdicts}
-            | "JoinVerdicts" >> beam.CoGroupByKey()
-            | "ApplyVerdicts" >> beam.ParDo(ApplyVerdicts())
+        chunks = self.cfg.doc_chunks
+        units = (
+            docs
+            | "Chunk" >> beam.Map(_chunk_of, chunks)
+            | "GroupChunks" >> beam.GroupByKey()
+            | "Units" >> beam.MapTuple(_doc_unit)
         )
-        kept = out | "Kept" >> beam.Filter(lambda d: d.drop is None)
-        dropped = out | "Dropped" >> beam.Filter(lambda d: d.drop is not None)
-        all_stats = stats | "AllStats" >> beam.Flatten()
-        self.stats = {"stats": all_stats, "domains": domains} | "Stats" >> DedupStats(cfg)
+        stage = DedupUnits(self.cfg)
+        out = units | "Dedup" >> stage
+        self.stats = stage.stats
+        docs_out = out | "Docs" >> beam.FlatMap(lambda t: [t[2]] if t[0] == "doc" else [])
+        kept = docs_out | "Kept" >> beam.Filter(lambda d: d.drop is None)
+        dropped = docs_out | "Dropped" >> beam.Filter(lambda d: d.drop is not None)
         return kept, dropped

@@ -33,6 +33,22 @@ class MatchInputs(beam.DoFn):
                 yield path, source
 
 
+def read_file_items(path: str, source: str, cfg: ReaderConfig) -> Iterator[Doc | ErrorRecord]:
+    """Every record of one file, in file order: Docs (dropped ones with `drop`) and ErrorRecords.
+
+    A file that cannot be opened or read further becomes one error record with the path as locator.
+    """
+    try:
+        # Raw bytes: the reader decompresses by name, so a truncated .gz becomes an error record.
+        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as raw:
+            yield from read_stream(raw, path, source, cfg)
+    except OSError as exc:
+        yield ErrorRecord(
+            locator=path, stage="read", reason="unreadable_file", detail=f"{type(exc).__name__}: {exc}",
+            source=source,
+        )
+
+
 class ReadFiles(beam.DoFn):
     """(path, source) → Docs; malformed records and unreadable files go to the `errors` output."""
 
@@ -44,29 +60,14 @@ class ReadFiles(beam.DoFn):
     def process(self, element: tuple[str, str]) -> Iterator[Any]:
         path, source = element
         self.files.inc()
-        try:
-            # Raw bytes: the reader decompresses by name, so a truncated .gz becomes an error record.
-            with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as raw:
-                for item in read_stream(raw, path, source, self.cfg):
-                    self.records.inc()
-                    if isinstance(item, ErrorRecord):
-                        yield beam.pvalue.TaggedOutput(ERRORS, item)
-                    elif item.drop:
-                        yield beam.pvalue.TaggedOutput(DROPPED, item)
-                    else:
-                        yield item
-        except OSError as exc:  # the file itself could not be opened or read: one error for the file
+        for item in read_file_items(path, source, self.cfg):
             self.records.inc()
-            yield beam.pvalue.TaggedOutput(
-                ERRORS,
-                ErrorRecord(
-                    locator=path,
-                    stage="read",
-                    reason="unreadable_file",
-                    detail=f"{type(exc).__name__}: {exc}",
-                    source=source,
-                ),
-            )
+            if isinstance(item, ErrorRecord):
+                yield beam.pvalue.TaggedOutput(ERRORS, item)
+            elif item.drop:
+                yield beam.pvalue.TaggedOutput(DROPPED, item)
+            else:
+                yield item
 
 
 class ReadRecords(ReadFiles):
@@ -155,14 +156,6 @@ def shard_path(directory: str, shard: int, num_shards: int, suffix: str) -> str:
     return FileSystems.join(directory, f"part-{shard:05d}-of-{num_shards:05d}{suffix}")
 
 
-def _gzip_bytes(data: bytes) -> bytes:
-    buf = io.BytesIO()
-    # zlib's default level 6: ~2x faster than gzip's 9 for a few % larger files; no timestamp: byte-stable
-    with gzip.GzipFile(fileobj=buf, mode="wb", compresslevel=6, mtime=0, filename="") as gz:
-        gz.write(data)
-    return buf.getvalue()
-
-
 PARQUET_JSON_FIELDS = ("meta", "signals")  # free-form dicts stored as JSON text in Parquet
 
 
@@ -208,15 +201,55 @@ class WriteSortedShards(beam.PTransform):
         )
 
     def _write(self, shard: int, items: Iterable[tuple[str, str]]) -> str:
-        lines = [line for _, line in sorted(items)]
-        if self.fmt == "parquet":
-            path, data = shard_path(self.directory, shard, self.num_shards, ".parquet"), _parquet_bytes(lines)
-        else:
-            path = shard_path(self.directory, shard, self.num_shards, ".jsonl.gz")
-            data = _gzip_bytes(("\n".join(lines) + "\n").encode("utf-8"))
-        with FileSystems.create(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
-            f.write(data)
-        return path
+        writer = ShardWriter(self.directory, shard, self.num_shards, self.fmt)
+        for _, line in sorted(items):
+            writer.write(line)
+        return writer.close()
+
+
+class ShardWriter:
+    """DIR/part-NNNNN-of-MMMMM.{jsonl.gz,parquet} written line by line: gzip JSONL is streamed out in
+    ~4 MB blocks (byte-stable: no timestamp, no name), Parquet is built at `close`."""
+
+    FLUSH_CHARS = 4 << 20
+
+    def __init__(self, directory: str, shard: int, num_shards: int, fmt: str = "jsonl") -> None:
+        self.fmt = fmt
+        self.path = shard_path(directory, shard, num_shards, ".parquet" if fmt == "parquet" else ".jsonl.gz")
+        self.lines: list[str] = []
+        self.count = 0
+        self._chars = 0
+        self._raw: Any = None
+        self._gz: gzip.GzipFile | None = None
+        if fmt != "parquet":
+            self._raw = FileSystems.create(self.path, compression_type=CompressionTypes.UNCOMPRESSED)
+            # level 3: 2x faster than zlib's default 6 for ~3% larger files (and 4x faster than gzip's 9)
+            self._gz = gzip.GzipFile(fileobj=self._raw, mode="wb", compresslevel=3, mtime=0, filename="")
+
+    def write(self, line: str) -> None:
+        self.lines.append(line)
+        self.count += 1
+        self._chars += len(line)
+        if self._gz is not None and self._chars >= self.FLUSH_CHARS:
+            self._flush()
+
+    def _flush(self) -> None:
+        assert self._gz is not None
+        if self.lines:
+            self._gz.write(("\n".join(self.lines) + "\n").encode("utf-8"))
+        self.lines, self._chars = [], 0
+
+    def close(self) -> str:
+        """Finish the file; returns its path."""
+        if self._gz is None:
+            with FileSystems.create(self.path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+                f.write(_parquet_bytes(self.lines))
+            self.lines = []
+            return self.path
+        self._flush()
+        self._gz.close()
+        self._raw.close()
+        return self.path
 
 
 def doc_line(doc: Doc) -> tuple[str, str]:
@@ -249,15 +282,22 @@ class CountOutcomes(beam.PTransform):
         keyed = [
             pcoll | f"Key[{kind}]" >> beam.Map(_stats_keys(kind)) for kind, pcoll in sorted(parts.items())
         ]
-        counts = (
-            keyed
-            | "FlattenKeys" >> beam.Flatten()
-            | "CountKeys" >> beam.combiners.Count.PerElement()
+        counts = keyed | "FlattenKeys" >> beam.Flatten() | "CountKeys" >> beam.combiners.Count.PerElement()
+        return counts | "ToStats" >> CountsToStats()
+
+
+class CountsToStats(beam.PTransform):
+    """((kind, detail), n) pairs → one stats dict (`build_stats`); always one element, even for no input."""
+
+    def expand(self, counts: beam.PCollection) -> beam.PCollection:
+        summed = (
+            counts
+            | "SumCounts" >> beam.CombinePerKey(sum)
             | "OneKey" >> beam.Map(lambda count: (None, count))
         )
         seed = counts.pipeline | "Seed" >> beam.Create([(None, None)])
         return (
-            (counts, seed)
+            (summed, seed)
             | "WithSeed" >> beam.Flatten()
             | "AllCounts" >> beam.GroupByKey()
             | "BuildStats" >> beam.MapTuple(lambda _, cs: build_stats([c for c in cs if c is not None]))

@@ -96,6 +96,10 @@ class DedupConfig:
     verify: bool = False  # FineWeb does not verify candidates
     verify_threshold: float = DEFAULT_THRESHOLD  # with verify: signature Jaccard an edge needs
     max_rounds: int = 12  # large-star/small-star rounds (a sorted 40-node path needs 6, 10k nodes 14)
+    # Beam layout: keyed data moves in batches, one element per partition; each partition holds about
+    # 1/partitions of the corpus's band keys, lines or edges at once (raise it with corpus size)
+    partitions: int = 64
+    doc_chunks: int = 256  # corpus-job stage only: documents travel in this many chunks
     # survivor: source priority, then signals[quality_signal] (higher first), then smallest id
     source_priority: tuple[str, ...] = ("book", "literature", "web")
     quality_signal: str = "quality"
@@ -116,7 +120,9 @@ class DedupConfig:
             1 <= self.bands * self.rows <= self.num_perm and self.bands >= 1 and self.rows >= 1
         ):
             raise ConfigError(f"dedup: bands × rows = {self.bands} × {self.rows} not in [1, {self.num_perm}]")
-        for name in ("num_perm", "ngram_zh", "ngram_en", "max_bucket_size", "max_rounds"):
+        names = ("num_perm", "ngram_zh", "ngram_en", "max_bucket_size", "max_rounds", "partitions",
+                 "doc_chunks")
+        for name in names:
             if getattr(self, name) < 1:
                 raise ConfigError(f"dedup.{name} must be >= 1, got {getattr(self, name)}")
         if self.boilerplate_min_pages < 2:
@@ -374,6 +380,15 @@ def _folded_line_hash(folded: str) -> int:
 def line_hashes(text: str) -> set[int]:
     """Hashes of the distinct non-blank lines of `text`."""
     return {_folded_line_hash(line) for line in fold_lower(text).split("\n") if line.strip()}
+
+
+def content_and_line_hashes(text: str, lines: bool = True) -> tuple[bytes, set[int]]:
+    """`content_hash(text)` as 16 bytes and, with `lines`, `line_hashes(text)`, folding the text once."""
+    folded = fold_lower(text)
+    key = xxhash.xxh3_128_digest(" ".join(folded.split()).encode("utf-8"))
+    if not lines:
+        return key, set()
+    return key, {_folded_line_hash(line) for line in folded.split("\n") if line.strip()}
 
 
 def strip_lines(text: str, boilerplate: set[int]) -> tuple[str, int]:

@@ -373,13 +373,15 @@ def test_dedup_job_accounts_for_every_record_and_reruns_byte_identical(tmp_path)
 def test_dedup_job_command_line_overrides_and_parquet(tmp_path) -> None:
     inputs = job_inputs(tmp_path)
     cfg = tmp_path / "dedup.yaml"
-    cfg.write_text("output:\n  format: parquet\n  num_shards: 1\n", encoding="utf-8")
+    cfg.write_text("output:\n  format: parquet\n", encoding="utf-8")
     out = tmp_path / "out"
     overrides = ["--config", str(cfg), "--threshold", "0.8", "--num-perm", "128"]
     stats = run([*inputs, "--output", str(out), *overrides, *IN_MEMORY], save_main_session=False)
     minhash = stats["dedup"]["minhash"]
     assert (minhash["num_perm"], minhash["bands"], minhash["rows"]) == (128, 9, 13)  # datasketch's for 0.8
-    dropped = pq.read_table(out / "dropped" / "part-00000-of-00001.parquet").to_pylist()
+    shards = sorted((out / "dropped").glob("*.parquet"))  # one per input file, named by its place
+    assert [p.name for p in shards] == [f"part-0000{i}-of-00003.parquet" for i in range(3)]
+    dropped = [row for shard in shards for row in pq.read_table(shard).to_pylist()]
     assert {r["id"]: r["duplicate_of"] for r in dropped}["n-page-4"] is None
     assert {r["id"]: r["duplicate_of"] for r in dropped}["w-exact-zh1"] == "b-zh-1"
     assert stats["accounted"]
