@@ -84,13 +84,21 @@ def input_pairs(args: argparse.Namespace) -> list[tuple[str, str]]:
     return pairs
 
 
+LOCAL_RUNNER = "apache_beam.runners.portability.fn_api_runner.fn_runner.FnApiRunner"
+
+
 def beam_options(beam_args: list[str], save_main_session: bool) -> PipelineOptions:
-    """Beam options; with no runner given, the DirectRunner in multi-process mode on every core."""
+    """Beam options; with no runner given, the DirectRunner's FnApiRunner in multi-process mode on every core.
+
+    (The DirectRunner itself would first try to download and start the Prism runner.)
+    """
     args = list(beam_args)
     runner = next((a.split("=", 1)[1] for a in args if a.startswith("--runner=")), None)
     if "--runner" in args:
         runner = args[args.index("--runner") + 1]
     if runner in (None, "DirectRunner"):
+        if runner is None:  # the DirectRunner's engine itself: no attempt to fetch and start Prism first
+            args.append(f"--runner={LOCAL_RUNNER}")
         if not any(a.startswith("--direct_running_mode") for a in args):
             args.append("--direct_running_mode=multi_processing")
         if not any(a.startswith("--direct_num_workers") for a in args):
