@@ -1,7 +1,10 @@
 """MinHash text rules: normalization, shingles, datasketch-equal signatures, banding, survivor rule."""
 
 import json
+import logging
 import math
+import re
+import sys
 from pathlib import Path
 
 import datasketch
@@ -265,3 +268,141 @@ def test_strip_lines_removes_flagged_lines_only() -> None:
     stripped, removed = strip_lines(text, flagged)
     assert (stripped, removed) == ("正文第一段。\n\n正文第二段。", 2)
     assert strip_lines(text, set()) == (text, 0)
+
+
+# -- numba kernel ----------------------------------------------------------------------------------
+
+MIXED = "这是一段中文，里面有 two English words 和一些标点。It's Ｆｕｌｌ－ｗｉｄｔｈ！"
+KERNEL_TEXTS = [
+    pytest.param(ZH_BOOK, "zh", id="zh-book"),
+    pytest.param(EN_BOOK, "en", id="en-book"),
+    pytest.param(MIXED, None, id="mixed-as-zh"),
+    pytest.param(MIXED, "en", id="mixed-as-en"),
+    pytest.param(ZH_SHORT, "zh", id="zh-short"),
+    pytest.param("你好世界", "zh", id="zh-fewer-than-n"),
+    pytest.param("今天天气好", "zh", id="zh-exactly-n"),
+    pytest.param("Hello there", "en", id="en-fewer-than-n"),
+    pytest.param("one two three four five", "en", id="en-exactly-n"),
+    pytest.param("I 😀 love 🎉 emoji 𠀋𠀌 and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 math, ok? 😀😀 done now", "en", id="astral-en"),
+    pytest.param("表情😀符号🎉测试𠀋𠀌𠀍字符，好吗？", "zh", id="astral-zh"),
+    pytest.param("ＡＢＣ，ＤＥＦ！　全角　ｔｅｘｔ　ｗｉｔｈ　ｗｉｄｅ　ｆｏｒｍ", "en", id="full-width-en"),
+    pytest.param("全角：ＡＢＣ，（测试）“引号”。【括号】", "zh", id="full-width-zh"),
+    pytest.param("don't stop-believin' o'clock rock'n'roll it''s 'quoted' snake_case 42 x'", "en", id="apos"),
+    pytest.param("café naïve résumé Ünïcödé ΑΒΓ αβγ кириллица e\u0301 ß İstanbul", "en", id="accents"),
+    pytest.param("tab\tseparated\nlines\r\nand\u00a0nbsp\u2003em space\u3000ideographic", None, id="spaces"),
+    pytest.param(json.loads('"bad \\ud800 text with enough words to shingle"'), "en", id="lone-surrogate"),
+]
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    from pipelines.text import minhash as jm
+
+    mod = jm._kernel()
+    if mod is None:
+        pytest.skip("numba is not installed: the kernel is not used")
+    return mod
+
+
+def _ds_xxh32(items: list[str], num_perm: int, seed: int) -> list[int]:
+    m = datasketch.MinHash(num_perm=num_perm, seed=seed, hashfunc=xxhash.xxh32_intdigest)
+    m.update_batch([s.encode("utf-8") for s in items])
+    return [int(v) for v in m.hashvalues]
+
+
+def test_kernel_xxh32_is_xxhash_for_every_length_and_offset(kernel) -> None:
+    rng = np.random.default_rng(0)
+    for length in range(71):  # < 16: tails only; >= 16: stripes, then 4-byte and 1-byte tails
+        for offset in (0, 1, 3):
+            data = rng.integers(0, 256, offset + length + 5, dtype=np.uint8)
+            got = int(kernel.xxh32(data, offset, offset + length))
+            assert got == xxhash.xxh32_intdigest(data[offset : offset + length].tobytes()), (length, offset)
+
+
+def test_word_table_is_the_regex_word_class() -> None:
+    from pipelines.text.minhash import _word_table
+
+    every = "".join(map(chr, range(0x110000)))
+    regex = np.frombuffer(re.sub(r"\W", "\0", every).encode("utf-32-le", "surrogatepass"), "<u4") != 0
+    assert np.array_equal(_word_table(), regex)
+
+
+def test_kernel_join_words_is_findall_and_join(kernel) -> None:
+    from pipelines.text.minhash import _EN_WORD, _word_table
+
+    pool = [*"ab9_'' \n.,-", "é", "e\u0301", "中", "😀", "𠀋", "ß", "\u00a0", "٣", "Ⅻ", "'x", "x'"]
+    rng = np.random.default_rng(1)
+    texts = ["", "'", "''a", "a'", "a''b", "a'b'c", "'a'", "_", " x ", "😀x😀"]
+    texts += ["".join(rng.choice(pool, size=rng.integers(0, 40))) for _ in range(2000)]
+    for text in texts:
+        got = kernel.join_words(np.frombuffer(text.encode(), dtype=np.uint8), _word_table()).tobytes()
+        assert got == " ".join(_EN_WORD.findall(text)).encode(), text
+
+
+@pytest.mark.parametrize(("text", "lang"), KERNEL_TEXTS)
+@pytest.mark.parametrize(("num_perm", "seed", "ngram"), [(112, 1, 5), (64, 7, 3), (9, 0, 1)])
+def test_kernel_signature_equals_numpy_path_and_datasketch(
+    kernel, monkeypatch, text: str, lang: str | None, num_perm: int, seed: int, ngram: int
+) -> None:
+    from pipelines.text import minhash as jm
+
+    cfg = DedupConfig(num_perm=num_perm, seed=seed, ngram_zh=ngram, ngram_en=ngram, bands=1, rows=1)
+    fast = doc_signature(text, lang, cfg)
+    assert jm.minhasher(num_perm, seed, "affine32", "xxh32").kernel() is kernel
+    expected = _ds_xxh32(shingles(text, lang, ngram, ngram), num_perm, seed)
+    assert fast is not None and fast.dtype == np.uint32 and fast.tolist() == expected
+    monkeypatch.setattr(jm, "_kernel", lambda: None)
+    assert jm.minhasher(num_perm, seed, "affine32", "xxh32").kernel() is None
+    assert doc_signature(text, lang, cfg).tolist() == expected
+
+
+@pytest.mark.parametrize("text", ["", " \n\t ", "\u3000", "... ,,, !!!"])
+def test_kernel_and_fallback_give_no_signature_without_shingles(kernel, monkeypatch, text: str) -> None:
+    from pipelines.text import minhash as jm
+
+    for lang in ("zh", "en", None):
+        assert doc_signature(text, lang, DedupConfig()) is None or (text == "... ,,, !!!" and lang == "zh")
+    # punctuation only: Chinese shingles keep it (characters), English ones have no words
+    assert doc_signature("... ,,, !!!", "en", DedupConfig()) is None
+    monkeypatch.setattr(jm, "_kernel", lambda: None)
+    for lang in ("zh", "en", None):
+        assert doc_signature(text, lang, DedupConfig()) is None or (text == "... ,,, !!!" and lang == "zh")
+
+
+def test_kernel_minhasher_signature_equals_numpy_path(kernel, monkeypatch) -> None:
+    from pipelines.text import minhash as jm
+
+    items = [f"shingle {i} 中文😀" for i in range(10_000)] + ["dup", "dup", ""]  # > one numpy chunk
+    hasher = MinHasher(128, 42, hashfunc="xxh32")
+    fast = hasher.signature(iter(items))  # any iterable
+    assert fast.tolist() == _ds_xxh32(items, 128, 42)
+    assert hasher.signature([]).tolist() == [int(MAX_HASH_32)] * 128
+    monkeypatch.setattr(jm, "_kernel", lambda: None)
+    assert hasher.signature(items).tolist() == fast.tolist()
+
+
+def test_kernel_is_not_used_for_sha1_or_legacy(kernel) -> None:
+    assert MinHasher(16, 1, "affine32", "sha1").kernel() is None
+    assert MinHasher(16, 1, "legacy", "xxh32").kernel() is None
+    assert MinHasher(16, 1, "affine32", "xxh32").kernel() is kernel
+
+
+def test_missing_numba_falls_back_to_numpy_with_one_debug_line(monkeypatch, caplog) -> None:
+    import pipelines.text
+    from pipelines.text import minhash as jm
+
+    expected = doc_signature(EN_BOOK, "en", DedupConfig()).tolist()
+    monkeypatch.setitem(sys.modules, "numba", None)  # `import numba` now raises ImportError
+    monkeypatch.delitem(sys.modules, "pipelines.text.minhash_kernel", raising=False)
+    monkeypatch.delattr(pipelines.text, "minhash_kernel", raising=False)
+    jm._kernel.cache_clear()
+    try:
+        with caplog.at_level(logging.DEBUG, logger="corpusloop.minhash"):
+            assert jm._kernel() is None and jm._kernel() is None
+            assert MinHasher(112, 1, hashfunc="xxh32").kernel() is None
+            assert doc_signature(EN_BOOK, "en", DedupConfig()).tolist() == expected
+        (record,) = caplog.records  # logged once, at debug level, naming the cause
+        assert record.levelno == logging.DEBUG
+        assert "import of numba halted" in record.getMessage() and "numpy path" in record.getMessage()
+    finally:
+        jm._kernel.cache_clear()
