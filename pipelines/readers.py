@@ -31,6 +31,18 @@ from urllib.parse import urlsplit
 
 from pipelines.records import Doc, ErrorRecord, stable_id
 
+try:  # ISA-L's gzip: the same format, ~2.5x faster to read and ~5x faster to write than zlib's
+    from isal import igzip as _igzip
+    from isal import isal_zlib as _isal_zlib
+
+    GZIP_FILE: Any = _igzip.IGzipFile
+    GZIP_WRITE_LEVEL = 2  # of ISA-L's 0-3: ~4% larger than zlib's level 6
+    _ZLIB_ERRORS: tuple[type[Exception], ...] = (zlib.error, _isal_zlib.error)
+except ImportError:  # pragma: no cover - isal is a dependency; plain gzip still works
+    GZIP_FILE = gzip.GzipFile
+    GZIP_WRITE_LEVEL = 3
+    _ZLIB_ERRORS = (zlib.error,)
+
 STAGE = "read"
 
 # Formats by file-name suffix, checked in order (".warc.wet.gz" must match "wet" before "warc").
@@ -117,7 +129,7 @@ def _stream_reason(exc: BaseException, gz: bool) -> str:
     """Reason token for an exception that stopped reading a (gzip-compressed when `gz`) file."""
     if isinstance(exc, EOFError):
         return "truncated_gzip" if gz else "truncated_file"
-    if isinstance(exc, gzip.BadGzipFile | zlib.error):
+    if isinstance(exc, (gzip.BadGzipFile, *_ZLIB_ERRORS)):
         return "bad_gzip"
     if isinstance(exc, OSError):
         return "io_error"
@@ -135,7 +147,7 @@ def _is_gz(path: str) -> bool:
 
 def _open_decompressed(raw: BinaryIO, path: str) -> IO[bytes]:
     """The file's content: gunzipped when the name ends in .gz (streaming), else `raw` itself."""
-    return gzip.GzipFile(fileobj=raw, mode="rb") if _is_gz(path) else raw
+    return GZIP_FILE(fileobj=raw, mode="rb") if _is_gz(path) else raw
 
 
 # ---------------------------------------------------------------------------------------------
