@@ -222,22 +222,20 @@ class FlagLines(beam.DoFn):
         self.lines = _counter("boilerplate_lines")
 
     def process(self, element: tuple[int, Iterable[Batch]]) -> Iterator[tuple[str, Any, Batch]]:
-        seen: dict[int, tuple[Any, set[bytes], int]] = {}
+        by_line: dict[int, list[tuple[Any, bytes, int]]] = defaultdict(list)
         for line, h, rank, content in _flat(element[1]):
-            entry = seen.get(line)
-            if entry is None:
-                seen[line] = ((rank, content), {content}, h)
-            else:
-                entry[1].add(content)
-                if (rank, content) < entry[0]:
-                    seen[line] = ((rank, content), entry[1], h)
+            by_line[line].append((rank, content, h))
         out = _Batches("flag")
-        for best, contents, h in seen.values():
+        for members in by_line.values():
+            if len(members) < self.min_pages:
+                continue  # most lines: on fewer pages than that, however many copies
+            contents = {content for _, content, _ in members}
             if len(contents) < self.min_pages:
                 continue
             self.lines.inc()
+            best, h = min(members)[1:]
             for c in contents:
-                if c != best[1]:
+                if c != best:
                     yield from out.add(_key_part(c, self.parts), (c, h))
         yield from out.flush()
 

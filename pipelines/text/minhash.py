@@ -67,7 +67,7 @@ _FOLD = {
     "「": '"', "」": '"', "『": '"', "』": '"', "【": "[", "】": "]", "《": "<", "》": ">",
     "〈": "<", "〉": ">", "…": ".", "—": "-", "–": "-", "·": ".",
 }
-_FOLD_TABLE = np.arange(0x10000, dtype=np.uint32)
+_FOLD_TABLE = np.arange(0x110000, dtype="<u4")  # every code point (4 MB): one lookup, no range checks
 _FOLD_TABLE[[ord(k) for k in _FOLD]] = [ord(v) for v in _FOLD.values()]
 _EN_WORD = re.compile(r"\w+(?:'\w+)*")  # minhash_kernel.join_words scans the same way
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
@@ -159,8 +159,7 @@ def fold_lower(text: str) -> str:
     """Lower case with full-width and CJK punctuation folded to ASCII (same length; lines kept)."""
     if not text.isascii():  # a lone surrogate (possible in JSON input) becomes U+FFFD
         cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
-        folded = np.where(cps < 0x10000, _FOLD_TABLE[np.minimum(cps, 0xFFFF)], cps)
-        text = folded.astype("<u4").tobytes().decode("utf-32-le", "replace")
+        text = np.take(_FOLD_TABLE, cps).tobytes().decode("utf-32-le", "replace")
     return text.lower()
 
 
@@ -448,7 +447,13 @@ def content_and_line_hashes(text: str, lines: bool = True) -> tuple[bytes, set[i
     key = xxhash.xxh3_128_digest(" ".join(folded.split()).encode("utf-8"))
     if not lines:
         return key, set()
-    return key, {_folded_line_hash(line) for line in folded.split("\n") if line.strip()}
+    hashed = set()
+    h = xxhash.xxh3_64_intdigest
+    for line in folded.split("\n"):
+        normal = " ".join(line.split())
+        if normal:
+            hashed.add(h(normal.encode("utf-8")))
+    return key, hashed
 
 
 def strip_lines(text: str, boilerplate: set[int]) -> tuple[str, int]:
