@@ -26,6 +26,7 @@ emitted from finish_bundle (its DaskRunner drops those): a step with several kin
 from __future__ import annotations
 
 import dataclasses
+import gc
 import itertools
 import math
 import pickle
@@ -174,6 +175,22 @@ class _UnitStep(beam.DoFn):
         self.cfg = cfg
         self.reader = reader
         self.parts = cfg.partitions
+
+    def setup(self) -> None:
+        _quiet_gc()
+
+
+def _quiet_gc() -> None:
+    """Fewer, cheaper garbage collections in this worker process.
+
+    A unit makes millions of short-lived tuples and strings; with the defaults, CPython's cyclic
+    collector runs every 700 allocations and its older generations walk every live object of the
+    worker (Beam's own included), which cost ~1/3 of the steps' time here. Objects alive now are
+    frozen out of the walk, and young collections run 70x less often. Reference counting still
+    frees nearly everything at once; only cycles wait longer.
+    """
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
 
 
 # ---------------------------------------------------------------------------------------------
