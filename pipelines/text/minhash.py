@@ -473,3 +473,18 @@ def strip_lines(text: str, boilerplate: set[int]) -> tuple[str, int]:
         return text, 0
     out = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip("\n")
     return out, removed
+
+
+def compile_kernel() -> bool:
+    """Compile the numba MinHash kernel into its cache now (or load it); False when the numpy path runs.
+
+    `make install` calls it, so the first dedup run does not spend ~3 s per worker compiling.
+    """
+    cfg = DedupConfig()
+    for text, lang in (("预先编译签名内核。", "zh"), ("compile the kernel once for english", "en")):
+        doc_signature(text, lang, cfg)
+    return minhasher(cfg.num_perm, cfg.seed, cfg.scheme, cfg.hashfunc).kernel() is not None
+
+
+if __name__ == "__main__":
+    print("MinHash signatures:", "numba kernel (compiled and cached)" if compile_kernel() else "numpy path")

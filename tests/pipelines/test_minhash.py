@@ -20,6 +20,7 @@ from pipelines.text.minhash import (
     DedupConfig,
     MinHasher,
     band_keys,
+    content_and_line_hashes,
     content_hash,
     doc_signature,
     fold_lower,
@@ -228,6 +229,8 @@ def test_dedup_yaml_holds_the_defaults() -> None:
         ({"threshold": 1.5}, "threshold"),
         ({"boilerplate_min_pages": 1}, "boilerplate_min_pages"),
         ({"treshold": 0.8}, "unknown key"),
+        ({"partitions": 0}, "partitions"),
+        ({"doc_chunks": 0}, "doc_chunks"),
     ],
 )
 def test_bad_dedup_config_is_rejected(data: dict, match: str) -> None:
@@ -268,6 +271,16 @@ def test_strip_lines_removes_flagged_lines_only() -> None:
     stripped, removed = strip_lines(text, flagged)
     assert (stripped, removed) == ("正文第一段。\n\n正文第二段。", 2)
     assert strip_lines(text, set()) == (text, 0)
+
+
+PAGE = "首页 | 新闻\n\n正文，第一段。\r\n \u3000\nＦＵＬＬ width\tline "
+
+
+@pytest.mark.parametrize("text", [PAGE, "", "one"])
+def test_content_and_line_hashes_fold_once_and_agree_with_the_separate_functions(text: str) -> None:
+    key, lines = content_and_line_hashes(text)
+    assert key == bytes.fromhex(content_hash(text)) and lines == line_hashes(text)
+    assert content_and_line_hashes(text, lines=False) == (key, set())
 
 
 # -- numba kernel ----------------------------------------------------------------------------------

@@ -1,7 +1,10 @@
 import gzip
 import json
+from pathlib import Path
 
 import apache_beam as beam
+import pyarrow.parquet as pq
+import pytest
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
@@ -9,7 +12,7 @@ from apache_beam.testing.util import assert_that, equal_to
 from pipelines.records import Doc, ErrorRecord
 from pipelines.stages import LangIdConfig, LangIdStage, NormalizeStage, Stage
 from pipelines.text.normalize import NormalizeConfig
-from pipelines.transforms import CleanCorpus, WriteSortedShards, build_stats, shard_of
+from pipelines.transforms import CleanCorpus, ShardWriter, WriteSortedShards, build_stats, shard_of
 
 ZH = "今天上午，市图书馆举办了一场关于古籍修复的讲座，吸引了很多年轻读者参加。"
 EN = "The city library held a talk this morning on repairing old books, and many young readers came."
@@ -139,3 +142,21 @@ def test_doc_pickles_as_a_tuple_and_round_trips_every_field() -> None:
     data = pickle.dumps(doc, 5)
     assert pickle.loads(data) == doc
     assert b"duplicate_of" not in data  # field values only, not names
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
+def test_shard_writer_streams_lines_and_reads_back(tmp_path, fmt: str, monkeypatch) -> None:
+    monkeypatch.setattr(ShardWriter, "FLUSH_CHARS", 100)  # several blocks, not one
+    docs = [Doc(id=f"d{i}", text=f"第{i}行", source="web", locator=f"f:{i}", lang="zh") for i in range(50)]
+    writer = ShardWriter(str(tmp_path), 2, 5, fmt)
+    for doc in docs:
+        writer.write(doc.to_json())
+    path = writer.close()
+    assert path.endswith(f"part-00002-of-00005.{'parquet' if fmt == 'parquet' else 'jsonl.gz'}")
+    if fmt == "parquet":
+        assert [r["id"] for r in pq.read_table(path).to_pylist()] == [d.id for d in docs]
+    else:
+        lines = gzip.decompress(Path(path).read_bytes()).decode().splitlines()
+        assert lines == [d.to_json() for d in docs]
+    empty = ShardWriter(str(tmp_path), 0, 1, "jsonl").close()
+    assert gzip.decompress(Path(empty).read_bytes()) == b""
