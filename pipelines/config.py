@@ -3,54 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
-import types
-import typing
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
 
+from compliance.config import ConfigError, from_dict, read_yaml
+
 T = TypeVar("T")
 
 
-class ConfigError(ValueError):
-    """A config file or mapping that does not fit its dataclass."""
-
-
 def from_mapping(cls: type[T], data: dict[str, Any] | None, where: str = "") -> T:
-    """Build dataclass `cls` from a mapping; a misspelled key is an error, not a silent default."""
-    data = dict(data or {})
-    hints = typing.get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    unknown = sorted(set(data) - set(fields))
-    if unknown:
-        raise ConfigError(f"{where or cls.__name__}: unknown key(s) {unknown}; known: {sorted(fields)}")
-    kwargs: dict[str, Any] = {}
-    for name, value in data.items():
-        kwargs[name] = _coerce(hints[name], value, f"{where or cls.__name__}.{name}")
-    return cls(**kwargs)
-
-
-def _coerce(tp: Any, value: Any, where: str) -> Any:
-    origin = typing.get_origin(tp)
-    if dataclasses.is_dataclass(tp) and isinstance(value, dict):
-        return from_mapping(tp, value, where)
-    if origin in (typing.Union, types.UnionType):
-        for arg in typing.get_args(tp):
-            if dataclasses.is_dataclass(arg) and isinstance(value, dict):
-                return from_mapping(arg, value, where)
-        return value
-    if origin is tuple and isinstance(value, list):
-        args = typing.get_args(tp)
-        inner = args[0] if args else Any
-        return tuple(_coerce(inner, v, where) for v in value)
-    if origin is dict and isinstance(value, dict):
-        args = typing.get_args(tp)
-        inner = args[1] if len(args) == 2 else Any
-        return {k: _coerce(inner, v, f"{where}.{k}") for k, v in value.items()}
-    if tp is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    return value
+    """Build dataclass `cls` from a mapping; a misspelled key is a ConfigError, not a silent default."""
+    return from_dict(cls, data, where, ConfigError)
 
 
 def to_mapping(obj: Any) -> Any:
@@ -66,13 +31,7 @@ def to_mapping(obj: Any) -> Any:
 
 def load_yaml(path: str | Path) -> dict[str, Any]:
     """Read a YAML mapping; an empty file is an empty mapping."""
-    with open(path, encoding="utf-8") as f:
-        data = yaml.safe_load(f)
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: top level must be a mapping, got {type(data).__name__}")
-    return data
+    return read_yaml(path, ConfigError)
 
 
 def dump_yaml(obj: Any) -> str:
