@@ -56,7 +56,7 @@ from pipelines.text.minhash import (
     strip_lines,
     survivor_rank,
 )
-from pipelines.transforms import ShardWriter, read_file_items
+from pipelines.transforms import ShardWriter, outcome_key, read_file_items
 
 STAGE = "dedup"
 EXACT = f"{STAGE}:exact"
@@ -88,8 +88,8 @@ def _int_part(x: int, parts: int) -> int:
     return ((x * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF) % parts  # refs are dense: spread them
 
 
-def _key_part(key: str | bytes, parts: int) -> int:
-    return xxhash.xxh3_64_intdigest(key.encode() if isinstance(key, str) else key) % parts
+def _key_part(key: bytes, parts: int) -> int:
+    return xxhash.xxh3_64_intdigest(key) % parts
 
 
 def _select(item: tuple[Any, ...], kind: str) -> list[tuple[Any, ...]]:
@@ -270,10 +270,10 @@ class PickExactSurvivors(beam.DoFn):
 
     def process(self, element: tuple[int, dict[str, Iterable[Batch]]]) -> Iterator[tuple[Any, ...]]:
         joined = element[1]
-        flags: dict[str, set[int]] = defaultdict(set)
+        flags: dict[bytes, set[int]] = defaultdict(set)
         for content, h in _flat(joined.get("flag", ())):
             flags[content].add(h)
-        groups: dict[str, list[tuple[int, tuple[Any, ...]]]] = defaultdict(list)
+        groups: dict[bytes, list[tuple[int, tuple[Any, ...]]]] = defaultdict(list)
         for content, ref, rank in _flat(joined["content"]):
             groups[content].append((ref, rank))
         out = _Batches("exact")
@@ -304,6 +304,20 @@ def _unit_info(batches: Iterable[Batch]) -> dict[int, Any]:
     return dict(_flat(batches))
 
 
+def _unit_and_info(element: tuple[int, dict[str, Iterable[Any]]]) -> tuple[int, Any, dict, dict]:
+    """(unit, {unit: [payload], exact: batches, near: batches}) → unit, payload, and the exact and
+    near info by position."""
+    unit, joined = element
+    near = _unit_info(joined.get("near", ()))
+    return unit, next(iter(joined["unit"])), _unit_info(joined["exact"]), near
+
+
+def _survivor(info: Any, doc: Doc) -> tuple[int, str, frozenset[int] | None, tuple[int, ...]]:
+    """(weight, min_id, lines to strip, copy refs) of a document that is no exact copy; `info` is
+    None for a document without copies or boilerplate."""
+    return (1, doc.id, None, ()) if info is None else info[1:]
+
+
 # ---------------------------------------------------------------------------------------------
 # MinHash LSH candidate edges
 
@@ -318,19 +332,14 @@ class Sign(_UnitStep):
         self.signed = _counter("signatures")
 
     def process(self, element: tuple[int, dict[str, Iterable[Any]]]) -> Iterator[tuple[str, Any, Batch]]:
-        unit, joined = element
-        payload = next(iter(joined["unit"]))
-        info = _unit_info(joined["exact"])
+        unit, payload, info, _ = _unit_and_info(element)
         cfg, parts = self.cfg, self.parts
         bands, infos = _Batches("band"), _Batches("info")
         for ref, doc in _live_docs(unit, payload, self.reader):
             node = info.get(split_ref(ref)[1])
-            if node is None:
-                weight, min_id, strip, copies = 1, doc.id, None, ()
-            elif node[0] == "copy":
+            if node is not None and node[0] == "copy":
                 continue
-            else:
-                weight, min_id, strip, copies = node[1:]
+            weight, min_id, strip, copies = _survivor(node, doc)
             text = strip_lines(doc.text, strip)[0] if strip else doc.text
             if not text.strip():  # emptied by boilerplate: dropped in Apply
                 continue
@@ -654,9 +663,9 @@ def _verdict_docs(
     unit: int, payload: tuple[Any, ...], exact: dict[int, Any], near: dict[int, Any], reader: ReaderConfig
 ) -> Iterator[tuple[Any, ...]]:
     """The unit's records with their verdicts: ("doc", Doc) kept or dropped, ("error", ErrorRecord),
-    ("read", source); STAT / DOMAIN tuples for the boilerplate lines removed."""
+    ("read", record); STAT / DOMAIN tuples for the boilerplate lines removed."""
     for pos, item in enumerate(unit_items(payload, reader)):
-        yield "read", item.source or "unknown"
+        yield "read", item
         if isinstance(item, ErrorRecord):
             yield "error", item
             continue
@@ -668,7 +677,7 @@ def _verdict_docs(
             survivor = later[1] if later is not None else first[1]  # its survivor's own survivor
             yield "doc", dataclasses.replace(item, drop=EXACT, duplicate_of=survivor)
             continue
-        weight, min_id, strip = (first[1], first[2], first[3]) if first is not None else (1, item.id, None)
+        weight, min_id, strip, _ = _survivor(first, item)
         doc = item
         if strip:
             text, removed = strip_lines(item.text, strip)
@@ -693,9 +702,7 @@ class Apply(_UnitStep):
     """(unit, {unit, exact, near}) → ("doc", unit, Doc) for every record of the unit, STAT, DOMAIN."""
 
     def process(self, element: tuple[int, dict[str, Iterable[Any]]]) -> Iterator[tuple[Any, ...]]:
-        unit, joined = element
-        payload = next(iter(joined["unit"]))
-        exact, near = _unit_info(joined["exact"]), _unit_info(joined.get("near", ()))
+        unit, payload, exact, near = _unit_and_info(element)
         stats: Counter[tuple[str, str]] = Counter()
         for item in _verdict_docs(unit, payload, exact, near, self.reader):
             if item[0] == "doc":
@@ -725,39 +732,37 @@ class ApplyAndWrite(_UnitStep):
         self.output = output
 
     def process(self, element: tuple[int, dict[str, Iterable[Any]]]) -> Iterator[tuple[Any, ...]]:
-        unit, joined = element
-        payload = next(iter(joined["unit"]))
-        exact, near = _unit_info(joined["exact"]), _unit_info(joined.get("near", ()))
+        unit, payload, exact, near = _unit_and_info(element)
         o = self.output
         kept = ShardWriter(FileSystems.join(o.directory, "kept"), unit, o.units, o.fmt)
         dropped = None
         if o.write_dropped:
             dropped = ShardWriter(FileSystems.join(o.directory, "dropped"), unit, o.units, o.fmt)
-        counts: Counter[tuple[str, ...]] = Counter()
+        outcomes: Counter[tuple[str, str]] = Counter()
+        stats: Counter[tuple[str, str]] = Counter()
         for item in _verdict_docs(unit, payload, exact, near, self.reader):
             kind = item[0]
             if kind == "doc":
                 doc = item[1]
-                if doc.drop:
-                    counts["count", "dropped", doc.drop] += 1
-                    if dropped is not None:
-                        dropped.write(doc.to_json())
-                else:
-                    counts["count", "kept", f"{doc.source}/{doc.lang}"] += 1
+                outcomes[outcome_key("dropped" if doc.drop else "kept", doc)] += 1
+                if not doc.drop:
                     kept.write(doc.to_json())
+                elif dropped is not None:
+                    dropped.write(doc.to_json())
             elif kind == "read":
-                counts["count", "read", item[1]] += 1
+                outcomes[outcome_key("read", item[1])] += 1
             elif kind == "error":
-                err = item[1]
-                counts["count", "errors", f"{err.stage}:{err.reason}"] += 1
-                yield "error", None, err
+                outcomes[outcome_key("errors", item[1])] += 1
+                yield "error", None, item[1]
             else:
-                counts[item[:2]] += item[2]
+                stats[item[:2]] += item[2]
         kept.close()
         if dropped is not None:
             dropped.close()
-        for (kind, *key), n in counts.items():
-            yield (kind, tuple(key), n) if kind == "count" else (kind, key[0], n)
+        for key, n in outcomes.items():
+            yield "count", key, n
+        for (kind, name), n in stats.items():
+            yield kind, name, n
 
 
 # ---------------------------------------------------------------------------------------------

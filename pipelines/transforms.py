@@ -261,14 +261,16 @@ def error_line(err: ErrorRecord) -> tuple[str, str]:
     return f"{err.locator}\0{err.stage}\0{err.reason}", err.to_json()
 
 
-def _stats_keys(kind: str) -> Any:
+def outcome_key(kind: str, item: Any) -> tuple[str, str]:
+    """The stats.json key an item counts under: ("read", source), ("kept", "source/lang"),
+    ("dropped", "stage:reason") or ("errors", "stage:reason") (`build_stats` reads them)."""
     if kind == "read":
-        return lambda item: ("read", item.source or "unknown")
+        return "read", item.source or "unknown"
     if kind == "kept":
-        return lambda doc: ("kept", f"{doc.source}/{doc.lang}")
+        return "kept", f"{item.source}/{item.lang}"
     if kind == "dropped":
-        return lambda doc: ("dropped", doc.drop)
-    return lambda err: ("errors", f"{err.stage}:{err.reason}")
+        return "dropped", item.drop
+    return "errors", f"{item.stage}:{item.reason}"
 
 
 class CountOutcomes(beam.PTransform):
@@ -280,7 +282,8 @@ class CountOutcomes(beam.PTransform):
 
     def expand(self, parts: dict[str, beam.PCollection]) -> beam.PCollection:
         keyed = [
-            pcoll | f"Key[{kind}]" >> beam.Map(_stats_keys(kind)) for kind, pcoll in sorted(parts.items())
+            pcoll | f"Key[{kind}]" >> beam.Map(lambda item, kind=kind: outcome_key(kind, item))
+            for kind, pcoll in sorted(parts.items())
         ]
         counts = keyed | "FlattenKeys" >> beam.Flatten() | "CountKeys" >> beam.combiners.Count.PerElement()
         return counts | "ToStats" >> CountsToStats()

@@ -438,22 +438,18 @@ def _folded_line_hash(folded: str) -> int:
 
 def line_hashes(text: str) -> set[int]:
     """Hashes of the distinct non-blank lines of `text`."""
-    return {_folded_line_hash(line) for line in fold_lower(text).split("\n") if line.strip()}
+    return _folded_line_hashes(fold_lower(text))
+
+
+def _folded_line_hashes(folded: str) -> set[int]:
+    return {_folded_line_hash(line) for line in folded.split("\n") if line.strip()}
 
 
 def content_and_line_hashes(text: str, lines: bool = True) -> tuple[bytes, set[int]]:
     """`content_hash(text)` as 16 bytes and, with `lines`, `line_hashes(text)`, folding the text once."""
     folded = fold_lower(text)
     key = xxhash.xxh3_128_digest(" ".join(folded.split()).encode("utf-8"))
-    if not lines:
-        return key, set()
-    hashed = set()
-    h = xxhash.xxh3_64_intdigest
-    for line in folded.split("\n"):
-        normal = " ".join(line.split())
-        if normal:
-            hashed.add(h(normal.encode("utf-8")))
-    return key, hashed
+    return key, _folded_line_hashes(folded) if lines else set()
 
 
 def strip_lines(text: str, boilerplate: set[int]) -> tuple[str, int]:
