@@ -24,7 +24,6 @@ batch) is the baseline.
 from __future__ import annotations
 
 import bisect
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +33,7 @@ import numpy as np
 import torch
 from tokenizers import Tokenizer
 
-from training.tokenizer import EOS, IM_END, IM_START, PAD
+from training.tokenizer import EOS, IM_END, IM_START, PAD, json_lines
 
 IGNORE = -100
 
@@ -112,13 +111,7 @@ class ChatFormat:
 def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
     """Conversation records of a messages JSONL file; a line that is no conversation raises with its place."""
     with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{n}: not JSON ({exc})") from exc
+        for n, record in json_lines(f, path):
             messages = record.get("messages") if isinstance(record, dict) else None
             if not isinstance(messages, list) or not all(
                     isinstance(m, dict) and isinstance(m.get("role"), str)

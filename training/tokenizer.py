@@ -19,6 +19,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
@@ -132,6 +133,17 @@ def is_chinese(text: str, min_share: float = 0.3) -> bool:
     return n > 0 and len(_HAN.findall(text)) / n >= min_share
 
 
+def json_lines(lines: Iterable[str], path: str | Path) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed value) of each non-blank JSONL line; a non-JSON line raises with its place."""
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            yield n, json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}:{n}: not JSON ({exc})") from exc
+
+
 def iter_texts(patterns: list[str], text_field: str = "text") -> Iterator[str]:
     """Documents from files: JSONL(.gz) records' `text_field`, or whole .txt files, in sorted order."""
     paths = sorted({p for pattern in patterns for p in glob.glob(pattern, recursive=True)})
@@ -141,13 +153,7 @@ def iter_texts(patterns: list[str], text_field: str = "text") -> Iterator[str]:
         raw = gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb")  # noqa: SIM115
         with io.TextIOWrapper(raw, encoding="utf-8", errors="replace") as f:
             if ".jsonl" in path or ".json" in path:
-                for n, line in enumerate(f, 1):
-                    if not line.strip():
-                        continue
-                    try:
-                        record = json.loads(line)
-                    except json.JSONDecodeError as exc:
-                        raise ValueError(f"{path}:{n}: not JSON ({exc})") from exc
+                for _, record in json_lines(f, path):
                     text = record.get(text_field) if isinstance(record, dict) else None
                     if isinstance(text, str) and text:
                         yield text
