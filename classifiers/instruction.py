@@ -40,6 +40,8 @@ from typing import Any
 
 import numpy as np
 
+from classifiers.modelmeta import read_meta, write_meta
+
 MODEL_TYPES = ("sklearn", "fasttext")
 META_FILE = "instruction_model.json"
 SKLEARN_FILE = "model.joblib"
@@ -463,19 +465,14 @@ class InstructionClassifier:
         d.mkdir(parents=True, exist_ok=True)
         self._model.save(d)
         meta = {"format": FORMAT, "params": asdict(self.params), "classes": self.classes_, "info": self.info}
-        (d / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        write_meta(d, META_FILE, meta)
         return d
 
     @classmethod
     def load(cls, directory: str | Path) -> InstructionClassifier:
         """A model saved by `save`. The sklearn file is a pickle: load only models you made or trust."""
         d = Path(directory)
-        meta_path = d / META_FILE
-        if not meta_path.is_file():
-            raise FileNotFoundError(f"no instruction model in {d} ({META_FILE} missing)")
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        if meta.get("format") != FORMAT:
-            raise ValueError(f"{meta_path}: model format {meta.get('format')!r}, this code reads {FORMAT}")
+        meta = read_meta(d, META_FILE, FORMAT, "instruction")
         clf = cls(InstructionParams.from_mapping(meta["params"]))
         trained_with = meta.get("info", {}).get("library")
         if trained_with and trained_with != _library_version(clf.params.model_type):

@@ -15,7 +15,6 @@ same data, and a saved model loads to identical scores.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -25,6 +24,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+from classifiers.modelmeta import read_meta, write_meta
 
 LANGS = ("zh", "en")
 HQ, LQ = "__label__hq", "__label__lq"
@@ -224,7 +225,7 @@ class QualityModel:
             model.save_model(str(directory / files[key]))
         meta = {"format": FORMAT, "params": asdict(self.params), "languages": list(self.languages),
                 "files": files}
-        (directory / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+        write_meta(directory, META_FILE, meta)
         return directory
 
     @classmethod
@@ -233,12 +234,7 @@ class QualityModel:
         import fasttext
 
         directory = Path(directory)
-        meta_path = directory / META_FILE
-        if not meta_path.is_file():
-            raise FileNotFoundError(f"not a quality model folder (no {META_FILE}): {directory}")
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        if meta.get("format") != FORMAT:
-            raise ValueError(f"{meta_path}: unsupported format {meta.get('format')!r}")
+        meta = read_meta(directory, META_FILE, FORMAT, "quality")
         model = cls(QualityModelParams(**meta["params"]))
         for key, name in sorted(meta["files"].items()):
             path = directory / name
